@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Multikernel for Linux: one entry point for the harness.  Run as root on
+# Debian 12.  Everything is built in build/ (ignored by git).
+#
+#   make check   build everything, boot QEMU, run every test ("N passed, N failed")
+#   make demo    boot the patched host in QEMU and show what works today
+#   make shell   boot the patched host with an interactive shell
+#
+# The steps, in order (each also a target):
+#   deps         apt-get what the harness needs
+#   tree         build/linux: base tarball as git, then `git am series/*`
+#   series       regenerate series/ from the sources and harness/series.manifest
+#   kernel       tinyconfig + harness/config/*.config, bzImage (ccache)
+#   kexec-tools  static kexec from Debian's source + kexec-tools/*.patch
+#   initramfs    busybox, kexec, kselftests, packed with usr/gen_init_cpio
+
+H := harness
+
+.PHONY: all check demo shell deps tree series kernel kexec-tools initramfs clean
+
+all: check
+
+check:
+	@bash $(H)/check.sh
+
+deps:
+	@bash $(H)/deps.sh
+
+tree: deps
+	@bash $(H)/mktree.sh
+
+series: deps
+	@bash $(H)/mktree.sh --base-only
+	@python3 $(H)/series.py
+
+kernel: tree
+	@bash $(H)/kernel.sh
+
+kexec-tools: deps
+	@bash $(H)/kexec-tools.sh
+
+initramfs: kernel kexec-tools
+	@bash $(H)/initramfs.sh
+
+demo: initramfs
+	@bash $(H)/qemu.sh demo mk.run=demo multikernel_pool=512M@1G
+	@sed -n '/^mk-harness: begin demo/,/^mk-harness: end demo/p' build/logs/demo.log | \
+		sed '1d;$$d'
+	@echo "(full console log: build/logs/demo.log)"
+
+shell: initramfs
+	@bash $(H)/qemu.sh -i shell mk.run=shell multikernel_pool=512M@1G
+
+clean:
+	rm -rf build/obj build/kexec-tools build/kselftest build/logs build/initramfs.*

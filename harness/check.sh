@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test command: build what is needed, boot the host in QEMU in several
+# configurations, collect KUnit and kselftest KTAP, check the series, and
+# end with one line "N passed, N failed".  Exit status 0 only when nothing
+# failed and every step ran.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+h=$top/harness
+tree=$top/build/linux
+logs=$top/build/logs
+pass=0
+fail=0
+skip=0
+t0=$(date +%s)
+
+ok()   { pass=$((pass + 1)); echo "check: PASS $*"; }
+bad()  { fail=$((fail + 1)); echo "check: FAIL $*"; }
+step() { echo "check: == $* ($(( $(date +%s) - t0 ))s)"; }
+finish() {
+	echo "check: finished in $(( $(date +%s) - t0 ))s"
+	[ "$skip" -gt 0 ] && echo "check: $skip skipped"
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+}
+# A step that everything after it needs: stop here when it fails.
+must() {
+	local what=$1; shift
+	if "$@"; then ok "$what"; else bad "$what"; finish; fi
+}
+
+step "dependencies"
+must "dependencies installed" "$h/deps.sh"
+
+step "series"
+must "base tree" "$h/mktree.sh" --base-only
+if python3 "$h/series.py" --check; then ok "series/ is up to date with the sources"
+else bad "series/ is stale or the manifest is wrong"; fi
+must "series applies to the base with git am" "$h/mktree.sh"
+
+for p in "$top"/series/0*.patch; do
+	n=$(basename "$p")
+	[ "$n" = 0000-cover-letter.patch ] && continue
+	# MAINTAINERS is updated once, in the first patch, for every file of
+	# the series; later patches that add files would only repeat the
+	# "does MAINTAINERS need updating?" question.
+	ignore=FILE_PATH_CHANGES
+	grep -q '^+++ b/MAINTAINERS' "$p" && ignore=
+	# Debian's python3 (python3-ply, python3-git) for spdxcheck.py,
+	# whatever python3 comes first in PATH.
+	if out=$(cd "$tree" && PATH=/usr/bin:$PATH scripts/checkpatch.pl --strict --quiet --show-types \
+			${ignore:+--ignore $ignore} "$p" 2>&1); then
+		ok "checkpatch --strict $n"
+	else
+		echo "$out"
+		bad "checkpatch --strict $n"
+	fi
+done
+
+step "kernel"
+must "kernel builds" "$h/kernel.sh"
+
+# sparse and W=1 over the files the series adds (C=2: check all of them,
+# not only those recompiled).
+ours=$(cd "$tree" && git diff --name-only --diff-filter=A base -- '*.c' |
+       grep -v '^tools/' | sed 's/\.c$/.o/')
+if [ -n "$ours" ]; then
+	out=$(make -s -C "$tree" O="$top/build/obj" ARCH=x86_64 CC="ccache gcc" \
+		CCACHE_BASEDIR="$top" C=2 W=1 $ours 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out"
+		bad "sparse (C=2) and W=1 clean: $(echo $ours)"
+	else
+		ok "sparse (C=2) and W=1 clean: $(echo $ours)"
+	fi
+fi
+# Back to the normal flags for the objects linked into the bzImage.
+must "kernel rebuilds after the W=1 pass" "$h/kernel.sh"
+
+step "userspace"
+must "static kexec-tools builds" "$h/kexec-tools.sh"
+must "initramfs builds (busybox, kexec, kselftests)" "$h/initramfs.sh"
+
+# boot NAME KERNEL-ARGS...: boot once, count the KTAP in its sections.
+boot() {
+	local name=$1; shift
+	step "boot $name: $*"
+	if ! "$h/qemu.sh" "$name" "$@"; then
+		bad "boot $name reaches the end of /init"
+		return 1
+	fi
+	ok "boot $name reaches the end of /init"
+}
+
+# ktap NAME SECTION: add the section's results to the totals.
+ktap() {
+	local out counts p f s
+	out=$(python3 "$h/ktap.py" "$logs/$1.log" "$2")
+	counts=$(echo "$out" | tail -n 1)
+	echo "$out" | sed '$d'
+	read -r p f s <<< "$counts"
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+	echo "check: $1/$2: $p passed, $f failed, $s skipped"
+}
+
+# log_has NAME TEXT: the boot's console log shows TEXT.
+log_has() {
+	if grep -qF -- "$2" "$logs/$1.log"; then ok "$1: kernel log has \"$2\""
+	else bad "$1: kernel log has \"$2\""; fi
+}
+
+if boot pool mk.run=test multikernel_pool=512M@1G; then
+	ktap pool kunit
+	ktap pool kselftest
+fi
+if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M; then
+	ktap anywhere kselftest
+	log_has anywhere "multikernel: pool reserved: "
+fi
+if boot nopool mk.run=test kunit.enable=0; then
+	ktap nopool kselftest
+fi
+# Requests the kernel must refuse, each with its own message.
+if boot bad-syntax mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=3M@1G; then
+	ktap bad-syntax kselftest
+	log_has bad-syntax "multikernel: ignoring multikernel_pool=3M@1G: want SIZE[@ADDR]"
+fi
+if boot bad-notram mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=512M@3G; then
+	ktap bad-notram kselftest
+	log_has bad-notram "multikernel: ignoring multikernel_pool=512M@3G: [0xc0000000-0xdfffffff] is not all RAM"
+fi
+if boot bad-overlap mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=64M@16M; then
+	ktap bad-overlap kselftest
+	log_has bad-overlap "multikernel: ignoring multikernel_pool=64M@16M: [0x1000000-0x4ffffff] overlaps memory already in use"
+fi
+
+finish

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build build/initramfs.cpio for the QEMU host: busybox, static kexec,
+# harness/guest/init and the installed kselftests, packed with the kernel's
+# own usr/gen_init_cpio.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tree=$top/build/linux
+obj=$top/build/obj
+ksft=$top/build/kselftest
+out=$top/build/initramfs.cpio
+die() { echo "initramfs: $*" >&2; exit 1; }
+
+gen=$obj/usr/gen_init_cpio
+[ -x "$gen" ] || die "$gen missing (run: make kernel)"
+[ -x "$top/build/kexec-tools/kexec" ] || die "no static kexec (run: make kexec-tools)"
+busybox=$(command -v busybox) || die "busybox missing (run: make deps)"
+file -L "$busybox" | grep -q 'statically linked' || die "$busybox is not static (busybox-static)"
+
+echo "initramfs: building kselftests"
+rm -rf "$ksft"
+make -s -C "$tree/tools/testing/selftests" O="$obj" TARGETS=multikernel \
+	LDFLAGS=-static INSTALL_PATH="$ksft" install > "$top/build/kselftest.log" 2>&1 ||
+	die "kselftest build failed, see build/kselftest.log"
+
+list=$top/build/initramfs.list
+{
+	cat <<LIST
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /bin 0755 0 0
+dir /sbin 0755 0 0
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+dir /tmp 1777 0 0
+dir /root 0700 0 0
+file /bin/busybox $busybox 0755 0 0
+slink /bin/sh busybox 0777 0 0
+file /init $top/harness/guest/init 0755 0 0
+file /sbin/kexec $top/build/kexec-tools/kexec 0755 0 0
+LIST
+	(cd "$ksft" && find . -mindepth 1 | sort) | while read -r f; do
+		p=${f#.}
+		if [ -d "$ksft/$f" ]; then
+			echo "dir /kselftest$p 0755 0 0"
+		else
+			echo "file /kselftest$p $ksft/$f $(stat -c %a "$ksft/$f") 0 0"
+		fi
+	done | sed '1i dir /kselftest 0755 0 0'
+} > "$list"
+"$gen" "$list" > "$out" || die "gen_init_cpio failed"
+echo "initramfs: $out ($(( $(stat -c %s "$out") / 1024 )) KiB)"

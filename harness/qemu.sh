@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the harness kernel and initramfs in QEMU.
+#   harness/qemu.sh [-t SECONDS] [-i] NAME [KERNEL-ARGS...]
+# -i: interactive, console on this terminal (for mk.run=shell).
+# Otherwise the first serial port (host console) goes to build/logs/NAME.log
+# and the second (future instance console) to build/logs/NAME.ttyS1.log.
+# Exit status: 0 when the guest reached "mk-harness: done", 1 when it did
+# not (panic, hang, crash: read the log), 124 on timeout.
+#
+# TCG by default: KVM hangs on the machines this was written on.  KVM is used
+# only when /dev/kvm exists and a probe boot under KVM finishes (MK_KVM=0
+# skips the probe, MK_KVM=1 forces KVM).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+bz=$top/build/obj/arch/x86/boot/bzImage
+initrd=$top/build/initramfs.cpio
+logs=$top/build/logs
+timeout=${MK_TIMEOUT:-300}
+interactive=0
+
+while getopts "t:i" o; do
+	case $o in
+	t) timeout=$OPTARG ;;
+	i) interactive=1 ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+name=${1:?usage: qemu.sh [-t SECONDS] [-i] NAME [KERNEL-ARGS...]}
+shift
+
+[ -f "$bz" ] || { echo "qemu: $bz missing (run: make kernel)" >&2; exit 2; }
+[ -f "$initrd" ] || { echo "qemu: $initrd missing (run: make initramfs)" >&2; exit 2; }
+mkdir -p "$logs"
+
+base=(qemu-system-x86_64 -M pc -cpu max -smp 4 -m 2G -no-reboot
+      -kernel "$bz" -initrd "$initrd" -display none -monitor none)
+
+accel() {
+	local probe=$logs/kvm-probe.log
+	case "${MK_KVM:-auto}" in
+	0) echo "tcg,thread=multi"; return ;;
+	1) echo kvm; return ;;
+	esac
+	if [ -w /dev/kvm ] && timeout 30 "${base[@]}" -accel kvm \
+		-serial "file:$probe" -append "console=ttyS0 mk.run=probe" \
+		>/dev/null 2>&1 && grep -q "mk-harness: done" "$probe"; then
+		echo kvm
+	else
+		echo "tcg,thread=multi"
+	fi
+}
+acc=${MK_ACCEL:-$(accel)}
+
+append="console=ttyS0 earlyprintk=serial,ttyS0 panic=-1 $*"
+if [ $interactive = 1 ]; then
+	exec "${base[@]}" -accel "$acc" -serial mon:stdio \
+		-serial "file:$logs/$name.ttyS1.log" -append "$append"
+fi
+
+log=$logs/$name.log
+rm -f "$log" "$logs/$name.ttyS1.log"
+start=$(date +%s.%N)
+timeout "$timeout" "${base[@]}" -accel "$acc" -serial "file:$log" \
+	-serial "file:$logs/$name.ttyS1.log" -append "$append" \
+	> "$logs/$name.qemu.log" 2>&1
+rc=$?
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+if [ $rc = 124 ]; then
+	echo "qemu: $name: timed out after ${timeout}s ($acc), see $log" >&2
+	exit 124
+fi
+if ! grep -q "^mk-harness: done" "$log"; then
+	echo "qemu: $name: guest did not finish (qemu exit $rc, $acc), see $log" >&2
+	tail -n 20 "$log" >&2
+	exit 1
+fi
+printf 'qemu: %s: done in %.1fs (%s)\n' "$name" "$secs" "$acc"

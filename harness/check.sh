@@ -120,6 +120,10 @@ if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M; then
 	ktap anywhere kselftest
 	log_has anywhere "multikernel: pool reserved: "
 fi
+# kexec_load_disabled stays set until reboot: a boot of its own.
+if boot disabled mk.run=test kunit.enable=0 mk.kexec_load_disabled=1 multikernel_pool=512M@1G; then
+	ktap disabled kselftest
+fi
 if boot nopool mk.run=test kunit.enable=0; then
 	ktap nopool kselftest
 fi

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build build/initramfs.cpio for the QEMU host: busybox, static kexec,
-# harness/guest/init and the installed kselftests, packed with the kernel's
+# harness/guest/init, the installed kselftests and the bzImage itself (the
+# kernel the host loads into instances), packed with the kernel's
 # own usr/gen_init_cpio.
 set -euo pipefail
 
@@ -40,6 +41,8 @@ file /bin/busybox $busybox 0755 0 0
 slink /bin/sh busybox 0777 0 0
 file /init $top/harness/guest/init 0755 0 0
 file /sbin/kexec $top/build/kexec-tools/kexec 0755 0 0
+dir /boot 0755 0 0
+file /boot/bzImage $obj/arch/x86/boot/bzImage 0644 0 0
 LIST
 	(cd "$ksft" && find . -mindepth 1 | sort) | while read -r f; do
 		p=${f#.}

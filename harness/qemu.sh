@@ -36,7 +36,9 @@ shift
 [ -f "$initrd" ] || { echo "qemu: $initrd missing (run: make initramfs)" >&2; exit 2; }
 mkdir -p "$logs"
 
-base=(qemu-system-x86_64 -M pc -cpu max -smp 4 -m 2G -no-reboot
+# sockets=4: SeaBIOS lists only the first CPU of each package in its MP
+# table, and the harness kernel has no ACPI.
+base=(qemu-system-x86_64 -M pc -cpu max -smp 4,sockets=4,cores=1,threads=1 -m 2G -no-reboot
       -kernel "$bz" -initrd "$initrd" -display none -monitor none)
 
 accel() {

@@ -10,6 +10,10 @@ new in the kernel is taken as it is; P.patch is a diff to an upstream file
 and is applied to it.  Steps whose files do not exist yet are left out, so
 the series grows as the work does.
 
+A new file may be named by several steps, so that every step builds (a
+Makefile that a later step adds objects to): each step but the last takes
+the file as it was at that step from harness/steps/STEP/P; the last takes P.
+
 The commits are made in build/linux (the base tree, see mktree.sh) without
 checking anything out, with fixed dates, and written with git format-patch to
 series/ (or --out).  --check writes to a scratch directory and fails when
@@ -26,6 +30,7 @@ import tempfile
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TREE = os.path.join(TOP, "build", "linux")
 MANIFEST = os.path.join(TOP, "harness", "series.manifest")
+STEPS = os.path.join(TOP, "harness", "steps")
 DATE = "2026-11-01T12:00:00+00:00"
 # Everything in this repository that is not a kernel file.
 NOT_KERNEL = ("harness/", "series/", "kexec-tools/", ".ci/", "build/",
@@ -92,9 +97,13 @@ def kernel_files():
 def build(out):
     cover, steps = parse_manifest()
     listed = [f for s in steps for f in s["files"]]
-    dup = sorted({f for f in listed if listed.count(f) > 1})
-    if dup:
-        die("named by more than one step: " + " ".join(dup))
+    last = {f: s["name"] for s in steps for f in s["files"]}
+    for s in steps:
+        for f in s["files"]:
+            if last[f] != s["name"] and not os.path.exists(
+                    os.path.join(STEPS, s["name"], f)):
+                die("%s is named by step %s and a later one, but there is no "
+                    "harness/steps/%s/%s" % (f, s["name"], s["name"], f))
     unlisted = [f for f in kernel_files() if f not in listed]
     if unlisted:
         die("kernel files named by no step in %s: %s" %
@@ -120,6 +129,8 @@ def build(out):
         for s in present:
             for f in s["files"]:
                 src = os.path.join(TOP, f)
+                if last[f] != s["name"]:
+                    src = os.path.join(STEPS, s["name"], f)
                 if f.endswith(".patch"):
                     r = subprocess.run(["git", "-C", TREE, "apply", "--cached",
                                         "-p1", src], env=dict(os.environ, **env),
@@ -141,7 +152,10 @@ def build(out):
                 if f.endswith(".patch"):
                     os.unlink(os.path.join(out, f))
         os.makedirs(out, exist_ok=True)
-        git("format-patch", "-q", "--cover-letter", "--zero-commit",
+        # A fixed abbreviation: git's default grows with the number of
+        # objects in build/linux, which differs between checkouts.
+        git("-c", "core.abbrev=12", "format-patch", "-q", "--cover-letter",
+            "--zero-commit",
             "--no-signature", "-o", out, "%s..%s" % (base, head), env=ident)
 
     path = os.path.join(out, "0000-cover-letter.patch")

@@ -5,6 +5,9 @@
 #ifndef _KERNEL_MULTIKERNEL_INTERNAL_H
 #define _KERNEL_MULTIKERNEL_INTERNAL_H
 
+#include <linux/ioport.h>
+#include <linux/kobject.h>
+#include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 
@@ -33,5 +36,60 @@ void mk_pool_destroy(struct mk_pool *pool);
 int mk_pool_alloc(struct mk_pool *pool, u64 size, phys_addr_t *base);
 void mk_pool_free(struct mk_pool *pool, phys_addr_t base, u64 size);
 u64 mk_pool_free_bytes(struct mk_pool *pool);
+
+/* Instance ids are 1 .. MK_ID_MAX: they travel in kexec flag bits 5..15. */
+#define MK_ID_MAX		2047
+
+enum mk_state {
+	MK_STATE_EMPTY,		/* created, nothing loaded */
+	MK_STATE_LOADED,	/* a kernel is loaded into its memory */
+	MK_STATE_STARTING,	/* its CPU was sent to the kernel */
+	MK_STATE_RUNNING,	/* the kernel reported that it runs */
+	MK_STATE_STOPPING,	/* asked to shut down */
+	MK_STATE_STOPPED,	/* shut down, CPU parked */
+	MK_STATE_CRASHED,	/* the kernel reported a panic */
+	MK_STATE_HUNG,		/* the kernel stopped its heartbeat */
+};
+
+/**
+ * struct mk_instance - a kernel the host runs next to itself
+ * @kobj:           /sys/kernel/multikernel/instances/<id>/
+ * @id:             1 .. MK_ID_MAX
+ * @cpu:            the CPU it runs on, offline in the host
+ * @cpu_was_online: give @cpu back online when the instance is destroyed
+ * @mem_base:       physical start of its memory, carved from the pool
+ * @mem_size:       size of its memory
+ * @mem_res:        "Multikernel instance <id>" in /proc/iomem
+ * @res_name:       storage for @mem_res.name
+ * @state:          where it is in its life; changed under mk_lock
+ * @image:          the loaded kernel, NULL when empty; under the kexec lock
+ */
+struct mk_instance {
+	struct kobject kobj;
+	int id;
+	unsigned int cpu;
+	bool cpu_was_online;
+	phys_addr_t mem_base;
+	u64 mem_size;
+	struct resource mem_res;
+	char res_name[32];
+	enum mk_state state;
+	struct kimage *image;
+};
+
+/* Serialises instance creation, destruction and state changes. */
+extern struct mutex mk_lock;
+
+const char *mk_state_name(enum mk_state state);
+int mk_instance_parse(const char *buf, int *id, unsigned int *cpu, u64 *size);
+int mk_instance_create(int id, unsigned int cpu, u64 size);
+int mk_instance_destroy(int id);
+struct mk_instance *mk_instance_find(int id);
+void mk_instance_teardown(struct mk_instance *inst);
+void mk_instance_set_state(struct mk_instance *inst, enum mk_state state);
+bool mk_cpu_is_owned(unsigned int cpu);
+
+int mk_sysfs_add_instance(struct mk_instance *inst);
+void mk_sysfs_del_instance(struct mk_instance *inst);
 
 #endif /* _KERNEL_MULTIKERNEL_INTERNAL_H */

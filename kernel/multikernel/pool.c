@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/ctype.h>
 #include <linux/genalloc.h>
 #include <linux/init.h>
 #include <linux/ioport.h>
@@ -49,18 +50,17 @@ int mk_pool_parse(const char *arg, u64 *size, u64 *base)
 	char *end;
 	u64 s, b = 0, last;
 
-	if (!arg || !*arg)
+	/* memparse() would take a lone suffix ("M") as 0. */
+	if (!arg || !isdigit(*arg))
 		return -EINVAL;
 
 	s = memparse(arg, &end);
-	if (end == arg)
-		return -EINVAL;
 	if (*end == '@') {
 		const char *addr = end + 1;
 
-		b = memparse(addr, &end);
-		if (end == addr)
+		if (!isdigit(*addr))
 			return -EINVAL;
+		b = memparse(addr, &end);
 	}
 	if (*end)
 		return -EINVAL;

@@ -31,6 +31,9 @@ static const struct parse_case parse_cases[] = {
 	{ "@1G",		-EINVAL },
 	{ "512M@",		-EINVAL },
 	{ "512M@x",		-EINVAL },
+	{ "512M@G",		-EINVAL },	/* suffix without digits */
+	{ "M@1G",		-EINVAL },
+	{ " 512M",		-EINVAL },
 	{ "512M@1G,",		-EINVAL },
 	{ "512M@1G@2G",		-EINVAL },
 	{ "512M 1G",		-EINVAL },

@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# "kexec -m" (kexec-tools with multikernel support) against this kernel:
+# create an instance and load a kernel into it with kexec_file_load (-s)
+# and kexec_load (-c), unload and destroy it, and refuse bad requests
+# without leaving anything behind.  The kernel loaded is MK_KERNEL
+# (default /boot/bzImage).
+DIR="$(dirname "$(readlink -f "$0")")"
+. "$DIR"/../kselftest/ktap_helpers.sh
+
+MK=/sys/kernel/multikernel
+KERNEL=${MK_KERNEL:-/boot/bzImage}
+
+ktap_print_header
+if ! kexec --help 2>&1 | grep -q -- --multikernel; then
+	ktap_skip_all "no kexec with -m in PATH"
+	exit "$KSFT_SKIP"
+fi
+if [ "$(cat /proc/sys/kernel/kexec_load_disabled)" = 1 ]; then
+	ktap_skip_all "kexec_load_disabled is set"
+	exit "$KSFT_SKIP"
+fi
+if [ "$(cat $MK/pool/total)" -lt $((64 << 20)) ]; then
+	ktap_skip_all "needs a pool of 64M"
+	exit "$KSFT_SKIP"
+fi
+cpu=$(sed 's/.*[-,]//' /sys/devices/system/cpu/present)
+free=$(cat $MK/pool/free)
+online=$(cat /sys/devices/system/cpu/online)
+
+ktap_set_plan 4
+
+# Everything an instance took is back.
+host_unchanged() {
+	[ "$(cat $MK/pool/free)" = "$free" ] &&
+	[ "$(cat /sys/devices/system/cpu/online)" = "$online" ] &&
+	[ -z "$(ls $MK/instances)" ]
+}
+
+for syscall in -s -c; do
+	out=$(kexec -m $syscall --cpus="$cpu" --mem=64M --append=console=ttyS1 \
+		"$KERNEL" 2>&1)
+	id=$(echo "$out" | sed -n 's/^kexec: loaded multikernel instance \([0-9]*\)$/\1/p')
+	if [ -n "$id" ] &&
+	   [ "$(cat $MK/instances/"$id"/state)" = loaded ] &&
+	   [ "$(cat $MK/instances/"$id"/cpus)" = "$cpu" ] &&
+	   kexec -m -u --id="$id" && host_unchanged; then
+		ktap_test_pass "kexec -m $syscall loads into a new instance, -u gives it back"
+	else
+		ktap_print_msg "$out"
+		ktap_test_fail "kexec -m $syscall loads into a new instance, -u gives it back"
+	fi
+done
+
+big=$(( ($(cat $MK/pool/total) >> 20) + 2 ))M
+out=$(kexec -m -s --cpus="$cpu" --mem="$big" "$KERNEL" 2>&1)
+if [ $? -ne 0 ] && host_unchanged; then
+	ktap_test_pass "kexec -m with more memory than the pool fails, nothing left"
+else
+	ktap_print_msg "$out"
+	ktap_test_fail "kexec -m with more memory than the pool fails, nothing left"
+fi
+
+out=$(kexec -m -s --cpus=0 --mem=64M "$KERNEL" 2>&1)
+if [ $? -ne 0 ] && host_unchanged; then
+	ktap_test_pass "kexec -m on the boot CPU fails, nothing left"
+else
+	ktap_print_msg "$out"
+	ktap_test_fail "kexec -m on the boot CPU fails, nothing left"
+fi
+
+ktap_finished

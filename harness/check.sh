@@ -112,9 +112,23 @@ log_has() {
 	else bad "$1: kernel log has \"$2\""; fi
 }
 
+# instance_said NAME TEXT: an instance started in that boot printed TEXT on
+# its console, the second serial port.
+instance_said() {
+	if grep -qF -- "$2" "$logs/$1.ttyS1.log"; then ok "$1: instance console has \"$2\""
+	else bad "$1: instance console has \"$2\""; fi
+}
+
 if boot pool mk.run=test multikernel_pool=512M@1G; then
 	ktap pool kunit
 	ktap pool kselftest
+	# What spawn_test.sh started: each instance reached its init.
+	instance_said pool "mk-instance: up, kernel "
+	instance_said pool ", 1 CPU, MemTotal: "
+	for what in idle reboot halt panic; do
+		instance_said pool " kB, will $what"
+	done
+	instance_said pool "Kernel panic - not syncing: Attempted to kill init!"
 fi
 if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M; then
 	ktap anywhere kselftest

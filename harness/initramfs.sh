@@ -26,6 +26,20 @@ make -s -C "$tree/tools/testing/selftests" O="$obj" TARGETS=multikernel \
 	LDFLAGS=-static INSTALL_PATH="$ksft" install > "$top/build/kselftest.log" 2>&1 ||
 	die "kselftest build failed, see build/kselftest.log"
 
+# The instance's own initramfs: busybox and harness/guest/instance-init.
+cat > "$top/build/instance.list" <<LIST
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /bin 0755 0 0
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /bin/busybox $busybox 0755 0 0
+slink /bin/sh busybox 0777 0 0
+file /init $top/harness/guest/instance-init 0755 0 0
+LIST
+"$gen" "$top/build/instance.list" > "$top/build/instance.cpio" ||
+	die "gen_init_cpio failed for the instance"
+
 list=$top/build/initramfs.list
 {
 	cat <<LIST
@@ -43,6 +57,7 @@ file /init $top/harness/guest/init 0755 0 0
 file /sbin/kexec $top/build/kexec-tools/kexec 0755 0 0
 dir /boot 0755 0 0
 file /boot/bzImage $obj/arch/x86/boot/bzImage 0644 0 0
+file /boot/instance.cpio $top/build/instance.cpio 0644 0 0
 LIST
 	(cd "$ksft" && find . -mindepth 1 | sort) | while read -r f; do
 		p=${f#.}

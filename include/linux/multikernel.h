@@ -7,6 +7,7 @@
 
 #include <linux/err.h>
 #include <linux/kexec.h>
+#include <uapi/linux/multikernel.h>
 
 /* The instance id carried in kexec_load()/kexec_file_load() flags. */
 #define KEXEC_MK_ID_OF(flags)	(((flags) & KEXEC_MK_ID_MASK) >> KEXEC_MK_ID_SHIFT)
@@ -20,6 +21,12 @@ void __init multikernel_reserve_pool(void);
 struct kimage **multikernel_kexec_dest(unsigned long flags, bool unload);
 int multikernel_kimage_init(struct kimage *image, unsigned long flags);
 void multikernel_kexec_done(unsigned long flags);
+
+int multikernel_reboot(unsigned int cmd, void __user *arg);
+
+/* Provided by the architecture; the CPU hotplug lock is held for writing. */
+int arch_multikernel_start(unsigned int cpu, struct kimage *image);
+int arch_multikernel_stop(unsigned int cpu);
 #else
 static inline void multikernel_reserve_pool(void) { }
 

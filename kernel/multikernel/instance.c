@@ -92,6 +92,20 @@ void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
 	sysfs_notify(&inst->kobj, NULL, "state");
 }
 
+/*
+ * Whether the instance's CPU may be running its kernel.  Stopped and
+ * crashed instances have parked (or were reset): the host can take the
+ * CPU back with INIT.  Caller holds mk_lock.
+ */
+bool mk_instance_executing(struct mk_instance *inst)
+{
+	mk_instance_refresh(inst);
+	return inst->state == MK_STATE_STARTING ||
+	       inst->state == MK_STATE_RUNNING ||
+	       inst->state == MK_STATE_STOPPING ||
+	       inst->state == MK_STATE_HUNG;
+}
+
 /* Caller holds mk_lock. */
 struct mk_instance *mk_instance_find(int id)
 {
@@ -255,7 +269,7 @@ int mk_instance_destroy(int id)
 	inst = idr_find(&mk_instances, id);
 	if (!inst) {
 		ret = -ENOENT;
-	} else if (inst->state != MK_STATE_EMPTY && inst->state != MK_STATE_LOADED) {
+	} else if (mk_instance_executing(inst)) {
 		ret = -EBUSY;
 	} else {
 		mk_instance_teardown(inst);

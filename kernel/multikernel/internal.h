@@ -87,7 +87,9 @@ int mk_instance_destroy(int id);
 struct mk_instance *mk_instance_find(int id);
 void mk_instance_teardown(struct mk_instance *inst);
 void mk_instance_set_state(struct mk_instance *inst, enum mk_state state);
+void mk_instance_refresh(struct mk_instance *inst);
 bool mk_cpu_is_owned(unsigned int cpu);
+bool mk_instance_executing(struct mk_instance *inst);
 
 int mk_sysfs_add_instance(struct mk_instance *inst);
 void mk_sysfs_del_instance(struct mk_instance *inst);

@@ -7,7 +7,9 @@
  * straight into the instance's memory at load time, and every segment and
  * control page must lie inside that memory.  The host's own kexec and
  * crash images are not touched.  The instance's image and its
- * empty <-> loaded transitions are protected by the kexec lock.
+ * empty <-> loaded transitions are protected by the kexec lock.  A stopped
+ * or crashed instance is unloaded (back to empty) before it is loaded
+ * again.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -27,7 +29,7 @@
  *
  * Return: the instance's image slot; ERR_PTR(-ENOENT) when there is no
  * such instance, ERR_PTR(-EBUSY) when it executes or, for a load, when a
- * kernel is loaded already (unload it first).
+ * kernel is loaded already or it has not been unloaded since it stopped.
  */
 struct kimage **multikernel_kexec_dest(unsigned long flags, bool unload)
 {
@@ -38,9 +40,9 @@ struct kimage **multikernel_kexec_dest(unsigned long flags, bool unload)
 	inst = mk_instance_find(KEXEC_MK_ID_OF(flags));
 	if (!inst)
 		dest = ERR_PTR(-ENOENT);
-	else if (inst->state != MK_STATE_EMPTY && inst->state != MK_STATE_LOADED)
+	else if (mk_instance_executing(inst))
 		dest = ERR_PTR(-EBUSY);
-	else if (!unload && inst->image)
+	else if (!unload && (inst->image || inst->state != MK_STATE_EMPTY))
 		dest = ERR_PTR(-EBUSY);
 	else
 		dest = &inst->image;
@@ -74,6 +76,7 @@ int multikernel_kimage_init(struct kimage *image, unsigned long flags)
 	} else {
 		image->type = KEXEC_TYPE_MULTIKERNEL;
 		image->control_page = inst->mem_res.start;
+		image->mk_id = inst->id;
 		image->mk_res = &inst->mem_res;
 	}
 	mutex_unlock(&mk_lock);
@@ -92,7 +95,7 @@ void multikernel_kexec_done(unsigned long flags)
 
 	mutex_lock(&mk_lock);
 	inst = mk_instance_find(KEXEC_MK_ID_OF(flags));
-	if (inst && (inst->state == MK_STATE_EMPTY || inst->state == MK_STATE_LOADED))
+	if (inst && !mk_instance_executing(inst))
 		mk_instance_set_state(inst, inst->image ? MK_STATE_LOADED : MK_STATE_EMPTY);
 	mutex_unlock(&mk_lock);
 }

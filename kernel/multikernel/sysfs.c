@@ -110,7 +110,14 @@ static struct mk_instance *to_instance(struct kobject *kobj)
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%s\n", mk_state_name(READ_ONCE(to_instance(kobj)->state)));
+	struct mk_instance *inst = to_instance(kobj);
+	enum mk_state state;
+
+	mutex_lock(&mk_lock);
+	mk_instance_refresh(inst);
+	state = inst->state;
+	mutex_unlock(&mk_lock);
+	return sysfs_emit(buf, "%s\n", mk_state_name(state));
 }
 
 static struct kobj_attribute state_attr = __ATTR_RO(state);

@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Start multikernel instances with "kexec -m" and watch the host survive:
+# the instance (MK_KERNEL, default /boot/bzImage, with MK_INITRD, default
+# /boot/instance.cpio) runs, reboots, halts or panics on request
+# (mk.instance= on its command line); each time the host must keep its
+# CPUs and finish a workload, and get the CPU and memory back afterwards.
+# The instance's console is ttyS1: whoever owns that port (a test harness)
+# can check what the instance printed.
+DIR="$(dirname "$(readlink -f "$0")")"
+. "$DIR"/../kselftest/ktap_helpers.sh
+
+MK=/sys/kernel/multikernel
+KERNEL=${MK_KERNEL:-/boot/bzImage}
+INITRD=${MK_INITRD:-/boot/instance.cpio}
+# Seconds an instance may take to boot; TCG is slow.
+BOOT_TIMEOUT=${MK_BOOT_TIMEOUT:-120}
+
+ktap_print_header
+if ! kexec --help 2>&1 | grep -q -- --multikernel; then
+	ktap_skip_all "no kexec with -m in PATH"
+	exit "$KSFT_SKIP"
+fi
+if [ "$(cat /proc/sys/kernel/kexec_load_disabled)" = 1 ]; then
+	ktap_skip_all "kexec_load_disabled is set"
+	exit "$KSFT_SKIP"
+fi
+if [ "$(cat $MK/pool/total)" -lt $((128 << 20)) ] || [ ! -r "$INITRD" ]; then
+	ktap_skip_all "needs a pool of 128M and $INITRD"
+	exit "$KSFT_SKIP"
+fi
+cpu=$(sed 's/.*[-,]//' /sys/devices/system/cpu/present)
+free=$(cat $MK/pool/free)
+online=$(cat /sys/devices/system/cpu/online)
+
+ktap_set_plan 4
+
+state() {
+	cat $MK/instances/"$1"/state 2>/dev/null
+}
+
+# wait_state ID STATE...: until the instance is in one of STATEs.
+wait_state() {
+	id=$1
+	shift
+	i=0
+	while [ $i -lt "$BOOT_TIMEOUT" ]; do
+		s=$(state "$id")
+		for want in "$@"; do
+			[ "$s" = "$want" ] && return 0
+		done
+		sleep 1
+		i=$((i + 1))
+	done
+	ktap_print_msg "instance $id: state $s after ${BOOT_TIMEOUT}s, wanted $*"
+	return 1
+}
+
+# A bounded workload on the host's CPUs: must finish while the instance runs.
+host_works() {
+	start=$(cut -d. -f1 /proc/uptime)
+	n=0
+	while [ $n -lt 20000 ]; do
+		n=$((n + 1))
+	done
+	took=$(( $(cut -d. -f1 /proc/uptime) - start ))
+	[ "$took" -lt 60 ] || { ktap_print_msg "host workload took ${took}s"; return 1; }
+}
+
+# spawn WHAT: load and start an instance that will do WHAT; prints its id
+# (and nothing else on stdout).
+spawn() {
+	out=$(kexec -m -s --cpus="$cpu" --mem=128M --initrd="$INITRD" \
+		--append="console=ttyS1 earlyprintk=serial,ttyS1,115200 mk.instance=$1" \
+		"$KERNEL" 2>&1)
+	id=$(echo "$out" | sed -n 's/^kexec: loaded multikernel instance \([0-9]*\)$/\1/p')
+	if [ -z "$id" ]; then
+		ktap_print_msg "load failed: $out" >&2
+		return 1
+	fi
+	if ! out=$(kexec -m -e --id="$id" 2>&1); then
+		ktap_print_msg "start failed: $out" >&2
+		kexec -m -u --id="$id" >/dev/null 2>&1
+		return 1
+	fi
+	echo "$id"
+}
+
+# finish ID: take everything back; the host must have all it had.
+finish() {
+	case "$(state "$1")" in
+	starting|running|hung)
+		kexec -m --kill --id="$1" || return 1 ;;
+	esac
+	kexec -m -u --id="$1" >/dev/null || return 1
+	[ "$(cat $MK/pool/free)" = "$free" ] &&
+	[ "$(cat /sys/devices/system/cpu/online)" = "$online" ] &&
+	[ -z "$(ls $MK/instances)" ]
+}
+
+check() {
+	what=$1
+	want=$2
+	desc="instance that does '$what' ends $want, host unharmed"
+	id=
+	if id=$(spawn "$what") && wait_state "$id" "$want" &&
+	   [ "$(cat /sys/devices/system/cpu/online)" != "$online" ] && host_works &&
+	   finish "$id"; then
+		ktap_test_pass "$desc"
+	else
+		[ -n "$id" ] && finish "$id"
+		ktap_test_fail "$desc"
+	fi
+}
+
+check idle running
+check reboot stopped
+check halt stopped
+check panic crashed
+
+ktap_finished

@@ -14,10 +14,11 @@
 #   kernel       tinyconfig + harness/config/*.config, bzImage (ccache)
 #   kexec-tools  static kexec from Debian's source + kexec-tools/*.patch
 #   initramfs    busybox, kexec, kselftests, packed with usr/gen_init_cpio
+#   bisect       build the kernel at every patch of the series (slow)
 
 H := harness
 
-.PHONY: all check demo shell deps tree series kernel kexec-tools initramfs clean
+.PHONY: all check demo shell deps tree series kernel kexec-tools initramfs bisect clean
 
 all: check
 
@@ -44,13 +45,18 @@ initramfs: kernel kexec-tools
 	@bash $(H)/initramfs.sh
 
 demo: initramfs
-	@bash $(H)/qemu.sh demo mk.run=demo multikernel_pool=512M@1G
+	@bash $(H)/qemu.sh demo mk.run=demo kunit.enable=0 multikernel_pool=512M@1G
 	@sed -n '/^mk-harness: begin demo/,/^mk-harness: end demo/p' build/logs/demo.log | \
 		sed '1d;$$d'
-	@echo "(full console log: build/logs/demo.log)"
+	@echo "== the instance's console (second serial port), its init's line:"
+	@grep "mk-instance:" build/logs/demo.ttyS1.log
+	@echo "(full logs: build/logs/demo.log, build/logs/demo.ttyS1.log)"
 
 shell: initramfs
 	@bash $(H)/qemu.sh -i shell mk.run=shell multikernel_pool=512M@1G
+
+bisect: tree
+	@bash $(H)/bisect.sh
 
 clean:
 	rm -rf build/obj build/kexec-tools build/kselftest build/logs build/initramfs.*

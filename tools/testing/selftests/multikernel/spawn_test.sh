@@ -99,12 +99,30 @@ finish() {
 	[ -z "$(ls $MK/instances)" ]
 }
 
+# since T0: seconds (one decimal) since uptime T0.
+since() {
+	awk -v t0="$1" '{ printf "%.1f", $1 - t0 }' /proc/uptime
+}
+
+# Starting what runs already is refused, and changes nothing.
+started_once() {
+	[ "$1" = running ] || return 0
+	if out=$(kexec -m -e --id="$2" 2>&1); then
+		ktap_print_msg "second start of instance $2 worked"
+		return 1
+	fi
+	echo "$out" | grep -q "already running" && [ "$(state "$2")" = running ]
+}
+
 check() {
 	what=$1
 	want=$2
 	desc="instance that does '$what' ends $want, host unharmed"
 	id=
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	if id=$(spawn "$what") && wait_state "$id" "$want" &&
+	   ktap_print_msg "$what: load to $want in $(since "$t0") s" &&
+	   started_once "$want" "$id" &&
 	   [ "$(cat /sys/devices/system/cpu/online)" != "$online" ] && host_works &&
 	   finish "$id"; then
 		ktap_test_pass "$desc"

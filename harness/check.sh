@@ -83,6 +83,12 @@ must "kernel rebuilds after the W=1 pass" "$h/kernel.sh"
 step "userspace"
 must "static kexec-tools builds" "$h/kexec-tools.sh"
 must "initramfs builds (busybox, kexec, kselftests)" "$h/initramfs.sh"
+if grep -q "warning:" "$top/build/kselftest.log"; then
+	grep -B2 -A6 "warning:" "$top/build/kselftest.log"
+	bad "kselftests build without warnings"
+else
+	ok "kselftests build without warnings"
+fi
 
 # boot NAME KERNEL-ARGS...: boot once, count the KTAP in its sections.
 boot() {

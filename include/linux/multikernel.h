@@ -24,7 +24,10 @@ void multikernel_kexec_done(unsigned long flags);
 
 int multikernel_reboot(unsigned int cmd, void __user *arg);
 
-/* Provided by the architecture; the CPU hotplug lock is held for writing. */
+/* Provided by the architecture. */
+ssize_t arch_multikernel_boot_record(int id, void *buf, size_t size);
+int arch_multikernel_prepare(struct kimage *image);
+/* The CPU hotplug lock is held for writing. */
 int arch_multikernel_start(unsigned int cpu, struct kimage *image);
 int arch_multikernel_stop(unsigned int cpu);
 #else

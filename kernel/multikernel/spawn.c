@@ -87,6 +87,8 @@ static int mk_instance_start(int id)
 		ret = -EBUSY;
 	} else if (!inst->image) {
 		ret = -ENOEXEC;
+	} else if (arch_multikernel_prepare(inst->image)) {
+		ret = -EINVAL;
 	} else {
 		mk_instance_set_state(inst, MK_STATE_STARTING);
 		cpus_write_lock();
@@ -136,8 +138,10 @@ static int mk_instance_kill(int id)
  *
  * Return: 0; -EPERM without CAP_SYS_BOOT, -EFAULT, -ENOENT (no such
  * instance), -ENOEXEC (start: nothing loaded), -EBUSY (start: executing
- * already), -EINVAL (kill: not executing), -EOPNOTSUPP (graceful halt, not
- * implemented yet) or the architecture's error.
+ * already), -EINVAL (start: the loaded kernel would not boot as an
+ * instance, e.g. no multikernel boot record; kill: not executing),
+ * -EOPNOTSUPP (graceful halt, not implemented yet) or the architecture's
+ * error.
  */
 int multikernel_reboot(unsigned int cmd, void __user *arg)
 {

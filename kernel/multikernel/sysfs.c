@@ -9,7 +9,9 @@
 #include <linux/capability.h>
 #include <linux/init.h>
 #include <linux/kobject.h>
+#include <linux/string.h>
 #include <linux/kstrtox.h>
+#include <linux/multikernel.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -153,7 +155,34 @@ static struct attribute *mk_instance_attrs[] = {
 	&memory_size_attr.attr,
 	NULL
 };
-ATTRIBUTE_GROUPS(mk_instance);
+
+/* What a boot loader building the instance's boot parameters passes on. */
+static ssize_t boot_record_read(struct file *file, struct kobject *kobj,
+				struct bin_attribute *attr, char *buf,
+				loff_t off, size_t count)
+{
+	char record[256];
+	ssize_t len;
+
+	len = arch_multikernel_boot_record(to_instance(kobj)->id, record,
+					   sizeof(record));
+	if (len < 0)
+		return len;
+	return memory_read_from_buffer(buf, count, &off, record, len);
+}
+
+static BIN_ATTR_ADMIN_RO(boot_record, 0);
+
+static struct bin_attribute *mk_instance_bin_attrs[] = {
+	&bin_attr_boot_record,
+	NULL
+};
+
+static const struct attribute_group mk_instance_group = {
+	.attrs		= mk_instance_attrs,
+	.bin_attrs	= mk_instance_bin_attrs,
+};
+__ATTRIBUTE_GROUPS(mk_instance);
 
 static void mk_instance_release(struct kobject *kobj)
 {

@@ -108,6 +108,103 @@ int arch_multikernel_stop(unsigned int cpu)
 	return multikernel_reset_ap(cpu);
 }
 
+/* What instance @id must know of this host, version 1. */
+static void mk_fill_record(struct multikernel_setup_data *mk, int id)
+{
+	memset(mk, 0, sizeof(*mk));
+	mk->version = MULTIKERNEL_SETUP_VERSION;
+	mk->id = id;
+	mk->host_apicid = apic->cpu_present_to_apicid(get_boot_cpu_id());
+	mk->tsc_khz = tsc_khz;
+	mk->lapic_timer_period = lapic_timer_period;
+	mk->hz = HZ;
+	mk->instance_state = MULTIKERNEL_INSTANCE_BOOTING;
+}
+
+/**
+ * arch_multikernel_boot_record - the record an instance's boot loader passes
+ * @id:   the instance
+ * @buf:  where to put it
+ * @size: room in @buf
+ *
+ * On x86 a struct multikernel_setup_data, to be passed as the data of a
+ * SETUP_MULTIKERNEL setup_data entry by loaders that build the boot
+ * parameters themselves (kexec_load()).
+ *
+ * Return: its size, or -ENOSPC.
+ */
+ssize_t arch_multikernel_boot_record(int id, void *buf, size_t size)
+{
+	if (size < sizeof(struct multikernel_setup_data))
+		return -ENOSPC;
+	mk_fill_record(buf, id);
+	return sizeof(struct multikernel_setup_data);
+}
+
+/*
+ * Where a kexec_load() image reports its state: follow its boot_params to
+ * its SETUP_MULTIKERNEL record.  Everything read was written by userspace,
+ * so every address must lie in the instance's memory and the walk is
+ * bounded.
+ */
+static int mk_find_status(struct kimage *image)
+{
+	const struct resource *res = image->mk_res;
+	unsigned long i;
+
+	for (i = 0; i < image->nr_segments; i++) {
+		const struct kexec_segment *seg = &image->segment[i];
+		const struct boot_params *bp;
+		u64 pa;
+		int n;
+
+		if (seg->memsz < sizeof(*bp))
+			continue;
+		bp = phys_to_virt(seg->mem);
+		if (bp->hdr.header != 0x53726448 ||	/* "HdrS" */
+		    bp->hdr.hardware_subarch != X86_SUBARCH_MULTIKERNEL)
+			continue;
+
+		pa = bp->hdr.setup_data;
+		for (n = 0; pa && n < 16; n++) {
+			const struct setup_data *sd;
+			const struct multikernel_setup_data *mk;
+
+			if (pa < res->start ||
+			    pa + sizeof(*sd) + sizeof(*mk) - 1 > res->end)
+				return -EINVAL;
+			sd = phys_to_virt(pa);
+			if (sd->type != SETUP_MULTIKERNEL) {
+				pa = sd->next;
+				continue;
+			}
+			mk = (const void *)sd->data;
+			if (sd->len < sizeof(*mk) ||
+			    mk->version != MULTIKERNEL_SETUP_VERSION ||
+			    mk->id != image->mk_id)
+				return -EINVAL;
+			image->mk_status = pa + offsetof(struct setup_data, data) +
+				offsetof(struct multikernel_setup_data, instance_state);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/**
+ * arch_multikernel_prepare - check that an image can be started
+ * @image: a KEXEC_TYPE_MULTIKERNEL image
+ *
+ * kexec_file_load() images got their SETUP_MULTIKERNEL record from the
+ * host; a kexec_load() image must carry one (from boot_record).
+ *
+ * Return: 0, or -EINVAL for an image that would not boot as an instance.
+ */
+int arch_multikernel_prepare(struct kimage *image)
+{
+	return image->mk_status ? 0 : mk_find_status(image);
+}
+
 /**
  * multikernel_setup_boot_params - boot parameters of a multikernel instance
  * @image:            the KEXEC_TYPE_MULTIKERNEL image being loaded
@@ -142,13 +239,7 @@ void multikernel_setup_boot_params(struct kimage *image,
 	params->e820_table[1].type = E820_TYPE_RAM;
 	params->e820_entries = 2;
 
-	mk->version = MULTIKERNEL_SETUP_VERSION;
-	mk->id = image->mk_id;
-	mk->host_apicid = apic->cpu_present_to_apicid(get_boot_cpu_id());
-	mk->tsc_khz = tsc_khz;
-	mk->lapic_timer_period = lapic_timer_period;
-	mk->hz = HZ;
-	mk->instance_state = MULTIKERNEL_INSTANCE_BOOTING;
+	mk_fill_record(mk, image->mk_id);
 
 	sd->type = SETUP_MULTIKERNEL;
 	sd->len = sizeof(*mk);

@@ -16,60 +16,7 @@
 #include <linux/capability.h>
 
 #include "../kselftest_harness.h"
-
-#define MK		"/sys/kernel/multikernel/"
-#define CPU_SYS		"/sys/devices/system/cpu/"
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
-static int read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return 0;
-}
-
-static unsigned long long read_ull(const char *path)
-{
-	char buf[64];
-
-	if (read_str(path, buf, sizeof(buf)))
-		return ~0ULL;
-	return strtoull(buf, NULL, 0);
-}
-
-/* Highest present CPU number. */
-static int last_cpu(void)
-{
-	char buf[64], *p;
-
-	if (read_str(CPU_SYS "present", buf, sizeof(buf)))
-		return -1;
-	p = strrchr(buf, '-');
-	p = p ? p + 1 : strrchr(buf, ',') ? strrchr(buf, ',') + 1 : buf;
-	return atoi(p);
-}
+#include "mk_util.h"
 
 static int cpu_online(int cpu)
 {
@@ -272,20 +219,18 @@ TEST_F(mk, no_pool_is_enomem)
 
 TEST_F(mk, id_and_cpu_taken)
 {
+	struct host_state with_one;
+
 	if (self->pool_total < (4ULL << 20))
 		SKIP(return, "needs a pool of 4M");
 	if (self->cpu < 2)
 		SKIP(return, "needs three CPUs");
 
 	ASSERT_EQ(0, create(1, self->cpu, "2M"));
-	{
-		struct host_state with_one;
-
-		host_state(&with_one);
-		EXPECT_EQ(-EEXIST, create(1, self->cpu - 1, "2M"));
-		EXPECT_EQ(-EBUSY, create(2, self->cpu, "2M"));
-		host_unchanged(_metadata, &with_one);
-	}
+	host_state(&with_one);
+	EXPECT_EQ(-EEXIST, create(1, self->cpu - 1, "2M"));
+	EXPECT_EQ(-EBUSY, create(2, self->cpu, "2M"));
+	host_unchanged(_metadata, &with_one);
 	ASSERT_EQ(0, destroy(1));
 }
 

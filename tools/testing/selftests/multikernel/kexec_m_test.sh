@@ -8,35 +8,15 @@
 # (default /boot/bzImage).
 DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
-
-MK=/sys/kernel/multikernel
-KERNEL=${MK_KERNEL:-/boot/bzImage}
+. "$DIR"/lib.sh
 
 ktap_print_header
-if ! kexec --help 2>&1 | grep -q -- --multikernel; then
-	ktap_skip_all "no kexec with -m in PATH"
-	exit "$KSFT_SKIP"
-fi
-if [ "$(cat /proc/sys/kernel/kexec_load_disabled)" = 1 ]; then
-	ktap_skip_all "kexec_load_disabled is set"
-	exit "$KSFT_SKIP"
-fi
-if [ "$(cat $MK/pool/total)" -lt $((64 << 20)) ]; then
-	ktap_skip_all "needs a pool of 64M"
-	exit "$KSFT_SKIP"
-fi
-cpu=$(sed 's/.*[-,]//' /sys/devices/system/cpu/present)
-free=$(cat $MK/pool/free)
-online=$(cat /sys/devices/system/cpu/online)
+mk_require_kexec
+mk_require_pool $((64 << 20))
+cpu=$(mk_last_cpu)
+mk_snapshot
 
 ktap_set_plan 4
-
-# Everything an instance took is back.
-host_unchanged() {
-	[ "$(cat $MK/pool/free)" = "$free" ] &&
-	[ "$(cat /sys/devices/system/cpu/online)" = "$online" ] &&
-	[ -z "$(ls $MK/instances)" ]
-}
 
 for syscall in -s -c; do
 	out=$(kexec -m $syscall --cpus="$cpu" --mem=64M --append=console=ttyS1 \
@@ -45,7 +25,7 @@ for syscall in -s -c; do
 	if [ -n "$id" ] &&
 	   [ "$(cat $MK/instances/"$id"/state)" = loaded ] &&
 	   [ "$(cat $MK/instances/"$id"/cpus)" = "$cpu" ] &&
-	   kexec -m -u --id="$id" && host_unchanged; then
+	   kexec -m -u --id="$id" && mk_host_unchanged; then
 		ktap_test_pass "kexec -m $syscall loads into a new instance, -u gives it back"
 	else
 		ktap_print_msg "$out"
@@ -55,7 +35,7 @@ done
 
 big=$(( ($(cat $MK/pool/total) >> 20) + 2 ))M
 out=$(kexec -m -s --cpus="$cpu" --mem="$big" "$KERNEL" 2>&1)
-if [ $? -ne 0 ] && host_unchanged; then
+if [ $? -ne 0 ] && mk_host_unchanged; then
 	ktap_test_pass "kexec -m with more memory than the pool fails, nothing left"
 else
 	ktap_print_msg "$out"
@@ -63,7 +43,7 @@ else
 fi
 
 out=$(kexec -m -s --cpus=0 --mem=64M "$KERNEL" 2>&1)
-if [ $? -ne 0 ] && host_unchanged; then
+if [ $? -ne 0 ] && mk_host_unchanged; then
 	ktap_test_pass "kexec -m on the boot CPU fails, nothing left"
 else
 	ktap_print_msg "$out"

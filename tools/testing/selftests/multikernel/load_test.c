@@ -20,63 +20,13 @@
 #include <linux/kexec.h>
 
 #include "../kselftest_harness.h"
+#include "mk_util.h"
 
-#define MK		"/sys/kernel/multikernel/"
 #define INSTANCE_SIZE	(64ULL << 20)
 
 #ifndef KEXEC_ARCH_X86_64
 #define KEXEC_ARCH_X86_64	(62 << 16)
 #endif
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
-static int read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return 0;
-}
-
-static unsigned long long read_ull(const char *path)
-{
-	char buf[64];
-
-	if (read_str(path, buf, sizeof(buf)))
-		return ~0ULL;
-	return strtoull(buf, NULL, 0);
-}
-
-static const char *inst_state(int id)
-{
-	static char buf[32];
-	char path[96];
-
-	snprintf(path, sizeof(path), MK "instances/%d/state", id);
-	if (read_str(path, buf, sizeof(buf)))
-		return "(none)";
-	return buf;
-}
 
 static long file_load(int id, unsigned long extra)
 {
@@ -149,8 +99,7 @@ FIXTURE_SETUP(load)
 	self->pool_free = read_ull(MK "pool/free");
 	self->host_loaded = read_ull("/sys/kernel/kexec_loaded");
 	self->host_crash_loaded = read_ull("/sys/kernel/kexec_crash_loaded");
-	ASSERT_EQ(0, read_str("/sys/devices/system/cpu/present", buf, sizeof(buf)));
-	self->cpu = atoi(strrchr(buf, '-') ? strrchr(buf, '-') + 1 : buf);
+	self->cpu = last_cpu();
 	ASSERT_LE(1, self->cpu);
 	snprintf(buf, sizeof(buf), "1 %d 64M\n", self->cpu);
 	ASSERT_EQ(0, write_str(MK "create", buf));
@@ -285,6 +234,8 @@ TEST_F(load, not_root)
 
 TEST_F(load, destroy_while_loaded)
 {
+	char buf[32];
+
 	if (self->disabled)
 		SKIP(return, "kexec_load_disabled is set");
 
@@ -293,12 +244,8 @@ TEST_F(load, destroy_while_loaded)
 	EXPECT_STREQ("(none)", inst_state(1));
 	EXPECT_EQ(self->pool_free, read_ull(MK "pool/free"));
 	/* Put it back for the teardown. */
-	{
-		char buf[32];
-
-		snprintf(buf, sizeof(buf), "1 %d 64M\n", self->cpu);
-		ASSERT_EQ(0, write_str(MK "create", buf));
-	}
+	snprintf(buf, sizeof(buf), "1 %d 64M\n", self->cpu);
+	ASSERT_EQ(0, write_str(MK "create", buf));
 }
 
 /*

@@ -10,31 +10,24 @@
 # can check what the instance printed.
 DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
+. "$DIR"/lib.sh
 
-MK=/sys/kernel/multikernel
-KERNEL=${MK_KERNEL:-/boot/bzImage}
 INITRD=${MK_INITRD:-/boot/instance.cpio}
 # Seconds an instance may take to boot; TCG is slow.
 BOOT_TIMEOUT=${MK_BOOT_TIMEOUT:-120}
 
 ktap_print_header
-if ! kexec --help 2>&1 | grep -q -- --multikernel; then
-	ktap_skip_all "no kexec with -m in PATH"
+mk_require_kexec
+mk_require_pool $((128 << 20))
+if [ ! -r "$INITRD" ]; then
+	ktap_skip_all "no instance initramfs $INITRD"
 	exit "$KSFT_SKIP"
 fi
-if [ "$(cat /proc/sys/kernel/kexec_load_disabled)" = 1 ]; then
-	ktap_skip_all "kexec_load_disabled is set"
-	exit "$KSFT_SKIP"
-fi
-if [ "$(cat $MK/pool/total)" -lt $((128 << 20)) ] || [ ! -r "$INITRD" ]; then
-	ktap_skip_all "needs a pool of 128M and $INITRD"
-	exit "$KSFT_SKIP"
-fi
-cpu=$(sed 's/.*[-,]//' /sys/devices/system/cpu/present)
-free=$(cat $MK/pool/free)
-online=$(cat /sys/devices/system/cpu/online)
+cpu=$(mk_last_cpu)
+mk_snapshot
+online=$mk_online
 
-ktap_set_plan 4
+ktap_set_plan 5
 
 state() {
 	cat $MK/instances/"$1"/state 2>/dev/null
@@ -68,10 +61,10 @@ host_works() {
 	[ "$took" -lt 60 ] || { ktap_print_msg "host workload took ${took}s"; return 1; }
 }
 
-# spawn WHAT: load and start an instance that will do WHAT; prints its id
-# (and nothing else on stdout).
+# spawn WHAT SYSCALL: load (kexec -m -s or -c) and start an instance that
+# will do WHAT; prints its id (and nothing else on stdout).
 spawn() {
-	out=$(kexec -m -s --cpus="$cpu" --mem=128M --initrd="$INITRD" \
+	out=$(kexec -m "$2" --cpus="$cpu" --mem=128M --initrd="$INITRD" \
 		--append="console=ttyS1 earlyprintk=serial,ttyS1,115200 mk.instance=$1" \
 		"$KERNEL" 2>&1)
 	id=$(echo "$out" | sed -n 's/^kexec: loaded multikernel instance \([0-9]*\)$/\1/p')
@@ -94,9 +87,7 @@ finish() {
 		kexec -m --kill --id="$1" || return 1 ;;
 	esac
 	kexec -m -u --id="$1" >/dev/null || return 1
-	[ "$(cat $MK/pool/free)" = "$free" ] &&
-	[ "$(cat /sys/devices/system/cpu/online)" = "$online" ] &&
-	[ -z "$(ls $MK/instances)" ]
+	mk_host_unchanged
 }
 
 # since T0: seconds (one decimal) since uptime T0.
@@ -114,13 +105,15 @@ started_once() {
 	echo "$out" | grep -q "already running" && [ "$(state "$2")" = running ]
 }
 
+# check WHAT STATE [SYSCALL]
 check() {
 	what=$1
 	want=$2
-	desc="instance that does '$what' ends $want, host unharmed"
+	syscall=${3:--s}
+	desc="instance loaded with $syscall that does '$what' ends $want, host unharmed"
 	id=
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	if id=$(spawn "$what") && wait_state "$id" "$want" &&
+	if id=$(spawn "$what" "$syscall") && wait_state "$id" "$want" &&
 	   ktap_print_msg "$what: load to $want in $(since "$t0") s" &&
 	   started_once "$want" "$id" &&
 	   [ "$(cat /sys/devices/system/cpu/online)" != "$online" ] && host_works &&
@@ -133,6 +126,7 @@ check() {
 }
 
 check idle running
+check idle running -c
 check reboot stopped
 check halt stopped
 check panic crashed

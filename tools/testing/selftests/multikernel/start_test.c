@@ -12,41 +12,11 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/kexec.h>
 #include <linux/reboot.h>
 
 #include "../kselftest_harness.h"
-
-#define MK	"/sys/kernel/multikernel/"
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
-static const char *inst_state(int id)
-{
-	static char buf[32];
-	char path[96];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), MK "instances/%d/state", id);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return "(none)";
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n - 1 : 0] = '\0';
-	return buf;
-}
+#include "mk_util.h"
 
 static int mk_reboot(unsigned int cmd, int id)
 {
@@ -63,17 +33,9 @@ FIXTURE(start) {
 
 FIXTURE_SETUP(start)
 {
-	char buf[64], present[32];
-	int fd = open("/sys/devices/system/cpu/present", O_RDONLY);
-	ssize_t n;
+	char buf[64];
 
-	ASSERT_LE(0, fd);
-	n = read(fd, present, sizeof(present) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	present[n] = '\0';
-	snprintf(buf, sizeof(buf), "1 %d 2M\n",
-		 atoi(strrchr(present, '-') ? strrchr(present, '-') + 1 : present));
+	snprintf(buf, sizeof(buf), "1 %d 2M\n", last_cpu());
 	self->created = write_str(MK "create", buf) == 0;
 }
 
@@ -98,6 +60,26 @@ TEST_F(start, nothing_loaded)
 	/* Nothing runs, so there is nothing to kill. */
 	EXPECT_EQ(-EINVAL, mk_reboot(LINUX_REBOOT_CMD_MULTIKERNEL_HALT_FORCE, 1));
 	EXPECT_STREQ("empty", inst_state(1));
+}
+
+/* A kexec_load() image that is no instance kernel (no SETUP_MULTIKERNEL). */
+TEST_F(start, not_an_instance_kernel)
+{
+	static char page[4096] = "not a kernel";
+	unsigned long mem = read_ull(MK "instances/1/memory_base") + 4096;
+	struct kexec_segment seg = {
+		.buf = page, .bufsz = sizeof(page),
+		.mem = (void *)mem, .memsz = sizeof(page),
+	};
+
+	if (!self->created)
+		SKIP(return, "no pool to create an instance in");
+	if (read_ull("/proc/sys/kernel/kexec_load_disabled") == 1)
+		SKIP(return, "kexec_load_disabled is set");
+	ASSERT_EQ(0, syscall(SYS_kexec_load, mem, 1, &seg,
+			     KEXEC_MULTIKERNEL | KEXEC_MK_ID(1) | (62 << 16)));
+	EXPECT_EQ(-EINVAL, mk_reboot(LINUX_REBOOT_CMD_MULTIKERNEL, 1));
+	EXPECT_STREQ("loaded", inst_state(1));
 }
 
 TEST_F(start, graceful_halt_not_yet)

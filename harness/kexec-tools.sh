@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build a static build/kexec-tools/kexec: Debian's kexec-tools source
-# (apt-get source kexec-tools, 2.0.25 with Debian's patches) plus every
+# (apt-get source kexec-tools, 2.0.25 with Debian's patches; cached in
+# /var/cache/multikernel, or $MK_CACHE) plus every
 # kexec-tools/*.patch of this repository, applied in name order.
 # Rebuilt only when the patches change.
 set -euo pipefail
@@ -19,13 +20,21 @@ if [ -x "$dir/kexec" ] && [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$want" ]; then
 	exit 0
 fi
 
-cd "$dir"
-if ! ls kexec-tools_*.dsc >/dev/null 2>&1; then
+# The Debian source package is kept outside the checkout, like ccache, so
+# fresh clones on this machine do not depend on the mirror.
+cache=${MK_CACHE:-/var/cache/multikernel}/kexec-tools
+mkdir -p "$cache"
+if ! ls "$cache"/kexec-tools_*.dsc >/dev/null 2>&1; then
 	echo "kexec-tools: apt-get source kexec-tools"
-	apt-get source --download-only -qq kexec-tools > fetch.log 2>&1 ||
-		die "apt-get source kexec-tools failed (is there a deb-src line? run: make deps)"
+	for try in 1 2 3; do
+		(cd "$cache" && apt-get source --download-only -qq kexec-tools) \
+			> "$dir/fetch.log" 2>&1 && break
+		[ $try = 3 ] && die "apt-get source kexec-tools failed 3 times, see $dir/fetch.log (deb-src line? network? run: make deps)"
+		sleep 10
+	done
 fi
-dsc=$(ls kexec-tools_*.dsc | head -n1)
+dsc=$(ls "$cache"/kexec-tools_*.dsc | head -n1)
+cd "$dir"
 rm -rf src
 dpkg-source -q -x "$dsc" src >> fetch.log 2>&1 || die "dpkg-source -x $dsc failed"
 

@@ -23,6 +23,7 @@ int multikernel_kimage_init(struct kimage *image, unsigned long flags);
 void multikernel_kexec_done(unsigned long flags);
 
 int multikernel_reboot(unsigned int cmd, void __user *arg);
+bool multikernel_cpus_owned(void);
 
 /* Provided by the architecture. */
 ssize_t arch_multikernel_boot_record(int id, void *buf, size_t size);
@@ -46,6 +47,11 @@ static inline int multikernel_kimage_init(struct kimage *image,
 }
 
 static inline void multikernel_kexec_done(unsigned long flags) { }
+
+static inline bool multikernel_cpus_owned(void)
+{
+	return false;
+}
 #endif
 
 #endif /* _LINUX_MULTIKERNEL_H */

@@ -14,7 +14,9 @@
 #include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/kexec.h>
+#include <linux/multikernel.h>
 #include <linux/mutex.h>
+#include <linux/sched/smt.h>
 #include <linux/slab.h>
 
 #include <kunit/visibility.h>
@@ -118,6 +120,16 @@ bool mk_cpu_is_owned(unsigned int cpu)
 	return cpumask_test_cpu(cpu, &mk_owned_cpus);
 }
 
+/**
+ * multikernel_cpus_owned - whether any CPU runs (or may run) an instance
+ *
+ * The architecture must not send IPIs to "all" or "all but self" then.
+ */
+bool multikernel_cpus_owned(void)
+{
+	return !cpumask_empty(&mk_owned_cpus);
+}
+
 static int mk_check_cpu(unsigned int cpu)
 {
 	if (cpu >= nr_cpu_ids || !cpu_present(cpu))
@@ -179,7 +191,10 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	if (ret < 0)
 		goto free_mem;
 
-	/* Own the CPU first, so nothing can online it once it is down. */
+	/*
+	 * Own the CPU first, so nothing can online it once it is down, and
+	 * the hotplug code stops IPI broadcasts (arch_smt_update()).
+	 */
 	cpumask_set_cpu(cpu, &mk_owned_cpus);
 	inst->cpu_was_online = cpu_online(cpu);
 	if (inst->cpu_was_online) {
@@ -189,6 +204,8 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 			       id, cpu, ret);
 			goto disown;
 		}
+	} else {
+		arch_smt_update();
 	}
 
 	snprintf(inst->res_name, sizeof(inst->res_name),
@@ -214,6 +231,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 
 disown:
 	cpumask_clear_cpu(cpu, &mk_owned_cpus);
+	arch_smt_update();
 	idr_remove(&mk_instances, id);
 free_mem:
 	mk_pool_free(&mk_host_pool, inst->mem_base, size);
@@ -245,6 +263,8 @@ void mk_instance_teardown(struct mk_instance *inst)
 		if (ret)
 			pr_err("instance %d: cannot bring CPU %u back online: %d\n",
 			       inst->id, inst->cpu, ret);
+	} else {
+		arch_smt_update();
 	}
 }
 

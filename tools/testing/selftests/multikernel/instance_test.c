@@ -240,20 +240,16 @@ TEST_F(mk, bad_destroy)
 	EXPECT_EQ(-EINVAL, write_str(MK "destroy", "five\n"));
 }
 
+static int nobody_writes(void *arg)
+{
+	return write_str(MK "create", "1 1 2M\n") == -EACCES &&
+	       write_str(MK "destroy", "1\n") == -EACCES ? 0 : 1;
+}
+
 TEST_F(mk, not_root)
 {
-	pid_t pid = fork();
-	int status;
-
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		if (setgid(65534) || setuid(65534))
-			_exit(2);
-		_exit(write_str(MK "create", "1 1 2M\n") == -EACCES &&
-		      write_str(MK "destroy", "1\n") == -EACCES ? 0 : 1);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("nobody could write create/destroy");
+	EXPECT_EQ(0, as_nobody(nobody_writes, NULL))
+		TH_LOG("nobody could write create/destroy");
 }
 
 TEST_F(mk, root_without_cap_sys_boot)

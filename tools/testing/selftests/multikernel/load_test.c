@@ -209,26 +209,23 @@ TEST_F(load, bad_flags)
 	EXPECT_STREQ("empty", inst_state(1));
 }
 
+static int nobody_loads(void *arg)
+{
+	unsigned long mem = *(unsigned long *)arg;
+
+	return file_load(1, 0) == -EPERM &&
+	       seg_load(KEXEC_MULTIKERNEL | KEXEC_MK_ID(1), mem, mem) == -EPERM ?
+	       0 : 1;
+}
+
 TEST_F(load, not_root)
 {
-	pid_t pid = fork();
-	int status;
+	unsigned long mem = self->base + (2UL << 20);
 
 	if (self->disabled)
 		SKIP(return, "kexec_load_disabled is set");
 
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		unsigned long mem = self->base + (2UL << 20);
-
-		if (setgid(65534) || setuid(65534))
-			_exit(2);
-		_exit(file_load(1, 0) == -EPERM &&
-		      seg_load(KEXEC_MULTIKERNEL | KEXEC_MK_ID(1), mem, mem) == -EPERM ?
-		      0 : 1);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, as_nobody(nobody_loads, &mem));
 	EXPECT_STREQ("empty", inst_state(1));
 }
 

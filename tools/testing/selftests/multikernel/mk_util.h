@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MK		"/sys/kernel/multikernel/"
@@ -79,6 +80,28 @@ static inline const char *inst_state(int id)
 	if (read_str(path, buf, sizeof(buf)))
 		return "(none)";
 	return buf;
+}
+
+/*
+ * Runs @fn(@arg) in a child as user and group nobody.  Returns what @fn
+ * returned (0..254), 255 when the child kept its privileges, -1 when it
+ * could not be run.
+ */
+static inline int as_nobody(int (*fn)(void *arg), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgid(65534) || setuid(65534))
+			_exit(255);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 #endif /* MK_UTIL_H */

@@ -4,8 +4,9 @@
 # Start multikernel instances with "kexec -m" and watch the host survive:
 # the instance (MK_KERNEL, default /boot/bzImage, with MK_INITRD, default
 # /boot/instance.cpio) runs, reboots, halts or panics on request
-# (mk.instance= on its command line); each time the host must keep its
-# CPUs and finish a workload, and get the CPU and memory back afterwards.
+# (mk.instance= on its command line), and two run at once; each time the
+# host must keep its CPUs and finish a workload, and get the CPUs and
+# memory back afterwards.
 # The instance's console is ttyS1: whoever owns that port (a test harness)
 # can check what the instance printed.
 DIR="$(dirname "$(readlink -f "$0")")"
@@ -27,7 +28,7 @@ cpu=$(mk_last_cpu)
 mk_snapshot
 online=$mk_online
 
-ktap_set_plan 5
+ktap_set_plan 6
 
 state() {
 	cat $MK/instances/"$1"/state 2>/dev/null
@@ -61,10 +62,10 @@ host_works() {
 	[ "$took" -lt 60 ] || { ktap_print_msg "host workload took ${took}s"; return 1; }
 }
 
-# spawn WHAT SYSCALL: load (kexec -m -s or -c) and start an instance that
-# will do WHAT; prints its id (and nothing else on stdout).
+# spawn WHAT SYSCALL [CPU]: load (kexec -m -s or -c) and start an instance
+# that will do WHAT; prints its id (and nothing else on stdout).
 spawn() {
-	out=$(kexec -m "$2" --cpus="$cpu" --mem=128M --initrd="$INITRD" \
+	out=$(kexec -m "$2" --cpus="${3:-$cpu}" --mem=128M --initrd="$INITRD" \
 		--append="console=ttyS1 earlyprintk=serial,ttyS1,115200 mk.instance=$1" \
 		"$KERNEL" 2>&1)
 	id=$(echo "$out" | sed -n 's/^kexec: loaded multikernel instance \([0-9]*\)$/\1/p')
@@ -130,5 +131,27 @@ check idle running -c
 check reboot stopped
 check halt stopped
 check panic crashed
+
+# Two instances at once, on the last two CPUs; each is started while the
+# other runs, and killing one leaves the other running.
+desc="two instances run at once, each stops alone, host unharmed"
+a=
+b=
+if [ "$cpu" -ge 3 ] && [ "$(cat $MK/pool/total)" -ge $((256 << 20)) ]; then
+	if a=$(spawn idle -s "$cpu") && b=$(spawn idle -s $((cpu - 1))) &&
+	   wait_state "$a" running && wait_state "$b" running && host_works &&
+	   kexec -m --kill --id="$a" && [ "$(state "$b")" = running ] &&
+	   kexec -m --kill --id="$b" && kexec -m -u --id="$a" >/dev/null &&
+	   kexec -m -u --id="$b" >/dev/null && mk_host_unchanged; then
+		ktap_test_pass "$desc"
+	else
+		for id in $a $b; do
+			finish "$id"
+		done
+		ktap_test_fail "$desc"
+	fi
+else
+	ktap_test_skip "$desc (needs 4 CPUs and a pool of 256M)"
+fi
 
 ktap_finished

@@ -95,9 +95,10 @@ void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
 }
 
 /*
- * Whether the instance's CPU may be running its kernel.  Stopped and
- * crashed instances have parked (or were reset): the host can take the
- * CPU back with INIT.  Caller holds mk_lock.
+ * Whether the instance's CPU may be running its kernel, after taking what
+ * the instance reported (mk_instance_refresh()).  Stopped and crashed
+ * instances have parked and were reset: the host can take the CPU back
+ * with INIT.  Caller holds mk_lock.
  */
 bool mk_instance_executing(struct mk_instance *inst)
 {

@@ -8,43 +8,17 @@ DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
 . "$DIR"/lib.sh
 
-INITRD=${MK_INITRD:-/boot/instance.cpio}
 CYCLES=${MK_CYCLES:-20}
-BOOT_TIMEOUT=${MK_BOOT_TIMEOUT:-120}
 
 ktap_print_header
-mk_require_kexec
-mk_require_pool $((128 << 20))
-if [ ! -r "$INITRD" ]; then
-	ktap_skip_all "no instance initramfs $INITRD"
-	exit "$KSFT_SKIP"
-fi
-cpu=$(mk_last_cpu)
+mk_require_instances
 mk_snapshot
 
 ktap_set_plan 2
 
 # One cycle: load, start, wait for running, kill, unload and destroy.
 cycle() {
-	out=$(kexec -m -s --cpus="$cpu" --mem=128M --initrd="$INITRD" \
-		--append="console=ttyS1 mk.instance=idle" "$KERNEL" 2>&1) || {
-		ktap_print_msg "load: $out"
-		return 1
-	}
-	id=$(echo "$out" | sed -n 's/^kexec: loaded multikernel instance \([0-9]*\)$/\1/p')
-	kexec -m -e --id="$id" || return 1
-	i=0
-	while [ "$(cat $MK/instances/"$id"/state)" != running ]; do
-		i=$((i + 1))
-		if [ $i -gt "$BOOT_TIMEOUT" ]; then
-			ktap_print_msg "instance $id not running after ${BOOT_TIMEOUT}s"
-			kexec -m --kill --id="$id"
-			kexec -m -u --id="$id" >/dev/null
-			return 1
-		fi
-		sleep 1
-	done
-	kexec -m --kill --id="$id" && kexec -m -u --id="$id" >/dev/null
+	id=$(mk_spawn idle -s) && mk_wait_state "$id" running && mk_finish "$id"
 }
 
 n=0

@@ -5,6 +5,10 @@
 
 MK=/sys/kernel/multikernel
 KERNEL=${MK_KERNEL:-/boot/bzImage}
+# The instance's initramfs (harness/guest/instance-init: mk.instance=WHAT).
+INITRD=${MK_INITRD:-/boot/instance.cpio}
+# Seconds an instance may take to boot; TCG is slow.
+BOOT_TIMEOUT=${MK_BOOT_TIMEOUT:-120}
 
 # Skip the whole test unless a kexec with -m can load kernels here.
 mk_require_kexec() {
@@ -41,4 +45,65 @@ mk_host_unchanged() {
 	[ "$(cat $MK/pool/free)" = "$mk_free" ] &&
 	[ "$(cat /sys/devices/system/cpu/online)" = "$mk_online" ] &&
 	[ -z "$(ls $MK/instances)" ]
+}
+
+# Skip the whole test unless instances can be started here.
+mk_require_instances() {
+	mk_require_kexec
+	mk_require_pool $((128 << 20))
+	if [ ! -r "$INITRD" ]; then
+		ktap_skip_all "no instance initramfs $INITRD"
+		exit "$KSFT_SKIP"
+	fi
+}
+
+# mk_state ID: the state of instance ID, empty when there is none.
+mk_state() {
+	cat $MK/instances/"$1"/state 2>/dev/null
+}
+
+# mk_wait_state ID STATE...: until the instance is in one of STATEs.
+mk_wait_state() {
+	id=$1
+	shift
+	i=0
+	while [ $i -lt "$BOOT_TIMEOUT" ]; do
+		s=$(mk_state "$id")
+		for want in "$@"; do
+			[ "$s" = "$want" ] && return 0
+		done
+		sleep 1
+		i=$((i + 1))
+	done
+	ktap_print_msg "instance $id: state $s after ${BOOT_TIMEOUT}s, wanted $*"
+	return 1
+}
+
+# mk_spawn WHAT SYSCALL [CPU]: load (kexec -m -s or -c) and start an instance
+# that will do WHAT; prints its id (and nothing else on stdout).
+mk_spawn() {
+	out=$(kexec -m "$2" --cpus="${3:-$(mk_last_cpu)}" --mem=128M --initrd="$INITRD" \
+		--append="console=ttyS1 earlyprintk=serial,ttyS1,115200 mk.instance=$1" \
+		"$KERNEL" 2>&1)
+	id=$(echo "$out" | sed -n 's/^kexec: loaded multikernel instance \([0-9]*\)$/\1/p')
+	if [ -z "$id" ]; then
+		ktap_print_msg "load failed: $out" >&2
+		return 1
+	fi
+	if ! out=$(kexec -m -e --id="$id" 2>&1); then
+		ktap_print_msg "start failed: $out" >&2
+		kexec -m -u --id="$id" >/dev/null 2>&1
+		return 1
+	fi
+	echo "$id"
+}
+
+# mk_finish ID: take everything back; the host must have all it had.
+mk_finish() {
+	case "$(mk_state "$1")" in
+	starting|running|hung)
+		kexec -m --kill --id="$1" || return 1 ;;
+	esac
+	kexec -m -u --id="$1" >/dev/null || return 1
+	mk_host_unchanged
 }

@@ -6,6 +6,8 @@
 #   make check   build everything, boot QEMU, run every test ("N passed, N failed")
 #   make demo    boot the patched host in QEMU and show what works today
 #   make shell   boot the patched host with an interactive shell
+#   make bench   message round trips and throughput, spawn vs cold boot
+#   make cycles  the leak check: 100 spawn/kill cycles (make check does 20)
 #
 # The steps, in order (each also a target):
 #   deps         apt-get what the harness needs
@@ -18,7 +20,7 @@
 
 H := harness
 
-.PHONY: all check demo shell deps tree series kernel kexec-tools initramfs bisect clean
+.PHONY: all check demo shell bench cycles deps tree series kernel kexec-tools initramfs bisect clean
 
 all: check
 
@@ -51,6 +53,14 @@ demo: initramfs
 	@echo "== the instance's console (second serial port), its init's line:"
 	@grep "mk-instance:" build/logs/demo.ttyS1.log
 	@echo "(full logs: build/logs/demo.log, build/logs/demo.ttyS1.log)"
+
+bench: initramfs
+	@bash $(H)/bench.sh
+
+cycles: initramfs
+	@bash $(H)/qemu.sh -t 3600 cycles mk.run=test kunit.enable=0 \
+		mk.tests=cycle_test.sh mk.cycles=100 multikernel_pool=512M@1G
+	@python3 $(H)/ktap.py build/logs/cycles.log kselftest
 
 shell: initramfs
 	@bash $(H)/qemu.sh -i shell mk.run=shell multikernel_pool=512M@1G

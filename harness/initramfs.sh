@@ -26,7 +26,10 @@ make -s -C "$tree/tools/testing/selftests" O="$obj" TARGETS=multikernel \
 	LDFLAGS=-static INSTALL_PATH="$ksft" install > "$top/build/kselftest.log" 2>&1 ||
 	die "kselftest build failed, see build/kselftest.log"
 
-# The instance's own initramfs: busybox and harness/guest/instance-init.
+# The instance's own initramfs: busybox, harness/guest/instance-init and
+# mk_echo (from the kselftests just built), the other end of msg_test.sh.
+mk_echo=$ksft/multikernel/mk_echo
+[ -x "$mk_echo" ] || die "$mk_echo missing, see build/kselftest.log"
 cat > "$top/build/instance.list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
@@ -35,6 +38,7 @@ dir /proc 0755 0 0
 dir /sys 0755 0 0
 file /bin/busybox $busybox 0755 0 0
 slink /bin/sh busybox 0777 0 0
+file /bin/mk_echo $mk_echo 0755 0 0
 file /init $top/harness/guest/instance-init 0755 0 0
 LIST
 "$gen" "$top/build/instance.list" > "$top/build/instance.cpio" ||

@@ -132,6 +132,12 @@ def build(out):
                 if last[f] != s["name"]:
                     src = os.path.join(STEPS, s["name"], f)
                 if f.endswith(".patch"):
+                    # Every P.patch is against the base: start from there
+                    # when an earlier step changed the file already.
+                    up = f[:-len(".patch")]
+                    mode, blob = git("ls-tree", base, "--", up).split()[0:3:2]
+                    git("update-index", "--cacheinfo",
+                        "%s,%s,%s" % (mode, blob, up), env=env)
                     r = subprocess.run(["git", "-C", TREE, "apply", "--cached",
                                         "-p1", src], env=dict(os.environ, **env),
                                        stderr=subprocess.PIPE)

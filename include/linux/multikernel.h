@@ -13,6 +13,33 @@
 #define KEXEC_MK_ID_OF(flags)	(((flags) & KEXEC_MK_ID_MASK) >> KEXEC_MK_ID_SHIFT)
 
 struct kimage;
+struct mk_peer;
+
+/* The peer id of the host, seen from an instance. */
+#define MULTIKERNEL_HOST	0
+
+/**
+ * struct multikernel_msg - a message as a handler gets it
+ * @peer:    who sent it: an instance id, or MULTIKERNEL_HOST
+ * @type:    its type
+ * @len:     payload bytes
+ * @data:    the payload, a copy; valid during the handler only
+ * @cookie:  pairs a request with its response
+ * @request: the sender waits for multikernel_reply()
+ * @from:    for multikernel_reply()
+ */
+struct multikernel_msg {
+	int peer;
+	u32 type;
+	u32 len;
+	const void *data;
+	u64 cookie;
+	bool request;
+	struct mk_peer *from;
+};
+
+typedef void (*multikernel_msg_handler_t)(const struct multikernel_msg *msg,
+					  void *priv);
 
 #ifdef CONFIG_MULTIKERNEL
 void __init multikernel_reserve_pool(void);
@@ -26,11 +53,50 @@ int multikernel_reboot(unsigned int cmd, void __user *arg);
 bool multikernel_cpus_owned(void);
 
 /* Provided by the architecture. */
-ssize_t arch_multikernel_boot_record(int id, void *buf, size_t size);
+struct multikernel_self;
+ssize_t arch_multikernel_boot_record(const struct multikernel_self *self,
+				     void *buf, size_t size);
 int arch_multikernel_prepare(struct kimage *image);
 /* The CPU hotplug lock is held for writing. */
 int arch_multikernel_start(unsigned int cpu, struct kimage *image);
 int arch_multikernel_stop(unsigned int cpu);
+
+/* Messages between kernels (kernel/multikernel/msg.c). */
+int multikernel_register_handler(u32 type, multikernel_msg_handler_t fn,
+				 void *priv);
+void multikernel_unregister_handler(u32 type);
+int multikernel_send(int peer, u32 type, const void *data, size_t len,
+		     bool block);
+int multikernel_reply(const struct multikernel_msg *req, const void *data,
+		      size_t len);
+ssize_t multikernel_call(int peer, u32 type, const void *req, size_t req_len,
+			 void *resp, size_t resp_size, unsigned long timeout);
+int multikernel_ping(int peer, unsigned long timeout);
+
+/* Called by the architecture's multikernel interrupt. */
+void multikernel_doorbell(void);
+void multikernel_report(u32 state);
+
+/* Provided by the architecture. */
+void arch_multikernel_ring_doorbell(u32 target);
+u32 arch_multikernel_doorbell_of(unsigned int cpu);
+
+/**
+ * struct multikernel_self - what an instance knows of the host
+ * @id:        its own id
+ * @comm_base: physical address of its communication area
+ * @comm_size: its size
+ * @host:      the doorbell of the host (see arch_multikernel_ring_doorbell())
+ */
+struct multikernel_self {
+	int id;
+	phys_addr_t comm_base;
+	u32 comm_size;
+	u32 host;
+};
+
+bool arch_multikernel_self(struct multikernel_self *self);
+void multikernel_image_self(struct kimage *image, struct multikernel_self *self);
 #else
 static inline void multikernel_reserve_pool(void) { }
 

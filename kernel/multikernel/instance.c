@@ -17,6 +17,7 @@
 #include <linux/multikernel.h>
 #include <linux/mutex.h>
 #include <linux/sched/smt.h>
+#include <linux/timekeeping.h>
 #include <linux/slab.h>
 
 #include <kunit/visibility.h>
@@ -84,13 +85,32 @@ int mk_instance_parse(const char *buf, int *id, unsigned int *cpu, u64 *size)
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_instance_parse);
 
-/* Caller holds mk_lock; userspace polls the state file. */
+/* States in which the instance takes messages. */
+static bool mk_state_connected(enum mk_state state)
+{
+	return state == MK_STATE_RUNNING || state == MK_STATE_STOPPING ||
+	       state == MK_STATE_HUNG;
+}
+
+/*
+ * Caller holds mk_lock; userspace polls the state file.  Messages flow
+ * from running until the instance stops, crashes or is killed.
+ */
 void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
 {
+	bool was = mk_state_connected(inst->state);
+
 	lockdep_assert_held(&mk_lock);
 	if (inst->state == state)
 		return;
+	if (state == MK_STATE_RUNNING && inst->state == MK_STATE_STARTING)
+		inst->boot_ns = ktime_get_boottime_ns() - inst->started;
 	WRITE_ONCE(inst->state, state);
+	if (!was && mk_state_connected(state))
+		mk_peer_attach(&inst->peer, &inst->comm->to_instance,
+			       &inst->comm->to_host);
+	else if (was && !mk_state_connected(state))
+		mk_peer_detach(&inst->peer);
 	sysfs_notify(&inst->kobj, NULL, "state");
 }
 
@@ -109,6 +129,24 @@ bool mk_instance_executing(struct mk_instance *inst)
 	       inst->state == MK_STATE_HUNG;
 }
 
+/**
+ * mk_instances_refresh - take what every started instance reported
+ *
+ * Return: whether any instance may be executing.
+ */
+bool mk_instances_refresh(void)
+{
+	struct mk_instance *inst;
+	bool any = false;
+	int id;
+
+	mutex_lock(&mk_lock);
+	idr_for_each_entry(&mk_instances, inst, id)
+		any |= mk_instance_executing(inst);
+	mutex_unlock(&mk_lock);
+	return any;
+}
+
 /* Caller holds mk_lock. */
 struct mk_instance *mk_instance_find(int id)
 {
@@ -116,9 +154,44 @@ struct mk_instance *mk_instance_find(int id)
 	return idr_find(&mk_instances, id);
 }
 
+/**
+ * mk_instance_peer_get - an instance's message peer, referenced
+ * @id: the instance
+ *
+ * Context: process context.
+ *
+ * Return: the peer, or NULL; release it with mk_peer_put().
+ */
+struct mk_peer *mk_instance_peer_get(int id)
+{
+	struct mk_instance *inst;
+
+	mutex_lock(&mk_lock);
+	inst = idr_find(&mk_instances, id);
+	if (inst)
+		kobject_get(&inst->kobj);
+	mutex_unlock(&mk_lock);
+	return inst ? &inst->peer : NULL;
+}
+
+void mk_instance_peer_hold(struct mk_peer *peer)
+{
+	kobject_get(&container_of(peer, struct mk_instance, peer)->kobj);
+}
+
+void mk_instance_peer_put(struct mk_peer *peer)
+{
+	kobject_put(&container_of(peer, struct mk_instance, peer)->kobj);
+}
+
 bool mk_cpu_is_owned(unsigned int cpu)
 {
 	return cpumask_test_cpu(cpu, &mk_owned_cpus);
+}
+
+const struct cpumask *mk_owned_cpumask(void)
+{
+	return &mk_owned_cpus;
 }
 
 /**
@@ -129,6 +202,21 @@ bool mk_cpu_is_owned(unsigned int cpu)
 bool multikernel_cpus_owned(void)
 {
 	return !cpumask_empty(&mk_owned_cpus);
+}
+
+/*
+ * A doorbell from a running instance, in interrupt context: look at it
+ * now if it reports that it stopped.  Cheap otherwise, as it runs for
+ * every doorbell, also for a flood of them.
+ */
+static void mk_instance_notify(struct mk_peer *peer)
+{
+	struct mk_instance *inst = container_of(peer, struct mk_instance, peer);
+	u32 report = READ_ONCE(inst->comm->state);
+
+	if (report == MULTIKERNEL_INSTANCE_STOPPED ||
+	    report == MULTIKERNEL_INSTANCE_CRASHED)
+		mk_monitor_kick();
 }
 
 static int mk_check_cpu(unsigned int cpu)
@@ -188,9 +276,15 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 		goto free_inst;
 	}
 
+	ret = mk_comm_create(inst);
+	if (ret)
+		goto free_mem;
+	mk_peer_init(&inst->peer, id, arch_multikernel_doorbell_of(cpu));
+	inst->peer.notify = mk_instance_notify;
+
 	ret = idr_alloc(&mk_instances, inst, id, id + 1, GFP_KERNEL);
 	if (ret < 0)
-		goto free_mem;
+		goto free_comm;
 
 	/*
 	 * Own the CPU first, so nothing can online it once it is down, and
@@ -217,7 +311,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	inst->mem_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
 	insert_resource(&iomem_resource, &inst->mem_res);
 
-	ret = mk_sysfs_add_instance(inst);
+	ret = mk_sysfs_add_instance(inst) ?: mk_cdev_add(&inst->peer);
 	if (ret) {
 		mk_instance_teardown(inst);
 		/* The kobject owns @inst now; its release frees it. */
@@ -234,6 +328,8 @@ disown:
 	cpumask_clear_cpu(cpu, &mk_owned_cpus);
 	arch_smt_update();
 	idr_remove(&mk_instances, id);
+free_comm:
+	mk_comm_destroy(inst);
 free_mem:
 	mk_pool_free(&mk_host_pool, inst->mem_base, size);
 free_inst:
@@ -251,9 +347,11 @@ void mk_instance_teardown(struct mk_instance *inst)
 {
 	int ret;
 
+	mk_cdev_del(&inst->peer);
 	kimage_free(inst->image);
 	inst->image = NULL;
 	idr_remove(&mk_instances, inst->id);
+	mk_comm_destroy(inst);
 	if (inst->mem_res.parent)
 		release_resource(&inst->mem_res);
 	mk_pool_free(&mk_host_pool, inst->mem_base, inst->mem_size);

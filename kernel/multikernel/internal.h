@@ -5,11 +5,18 @@
 #ifndef _KERNEL_MULTIKERNEL_INTERNAL_H
 #define _KERNEL_MULTIKERNEL_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/ioport.h>
 #include <linux/kobject.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "comm.h"
 
 /* Pool base, pool size and every allocation are multiples of this. */
 #define MK_POOL_ALIGN		SZ_2M
@@ -51,6 +58,81 @@ enum mk_state {
 	MK_STATE_HUNG,		/* the kernel stopped its heartbeat */
 };
 
+struct mk_cdev;
+struct multikernel_msg;
+
+/**
+ * struct mk_peer - the other kernel, as the message layer sees it
+ * @node:        in the list the doorbell interrupt walks, while attached
+ * @id:          an instance id, or MULTIKERNEL_HOST
+ * @doorbell:    the architecture's id of the CPU to ring
+ * @attached:    rings set up; under both @tx_lock and @rx_lock
+ * @tx_lock:     serialises senders
+ * @tx:          where we send
+ * @tx_wait:     senders waiting for room
+ * @rx_lock:     serialises receivers (interrupt and @rx_work)
+ * @rx:          where we receive
+ * @rx_buf:      the message being handled, copied out of the ring
+ * @rx_work:     takes over when the interrupt's budget is spent
+ * @calls_lock:  protects @calls and @next_cookie
+ * @calls:       multikernel_call()s waiting for a response
+ * @next_cookie: the last cookie used
+ * @sent:        messages put into the ring
+ * @received:    messages taken out of the ring, valid or not
+ * @dropped:     messages invalid, of no known type, unexpected or not
+ *               delivered (ring garbage counts once per resync)
+ * @doorbells:   doorbell interrupts seen while attached
+ * @notify:      called from the doorbell interrupt, or NULL
+ * @cdev:        its /dev/multikernelN
+ */
+struct mk_peer {
+	struct list_head node;
+	int id;
+	u32 doorbell;
+	bool attached;
+	spinlock_t tx_lock;
+	struct mk_ring_tx tx;
+	wait_queue_head_t tx_wait;
+	spinlock_t rx_lock;
+	struct mk_ring_rx rx;
+	u8 rx_buf[MULTIKERNEL_MSG_MAX];
+	struct work_struct rx_work;
+	spinlock_t calls_lock;
+	struct list_head calls;
+	u64 next_cookie;
+	atomic64_t sent;
+	atomic64_t received;
+	atomic64_t dropped;
+	atomic64_t doorbells;
+	void (*notify)(struct mk_peer *peer);
+	struct mk_cdev *cdev;
+};
+
+void mk_peer_init(struct mk_peer *peer, int id, u32 doorbell);
+void mk_peer_attach(struct mk_peer *peer, struct mk_ring *tx,
+		    struct mk_ring *rx);
+void mk_peer_detach(struct mk_peer *peer);
+int mk_peer_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
+		 const void *data, bool block);
+bool mk_peer_writable(struct mk_peer *peer);
+ssize_t mk_peer_call(struct mk_peer *p, u32 type, const void *req,
+		     size_t req_len, void *resp, size_t resp_size,
+		     unsigned long timeout, bool spin);
+struct mk_peer *mk_peer_get(int id);
+struct mk_peer *mk_peer_hold(struct mk_peer *peer);
+void mk_peer_put(struct mk_peer *peer);
+struct mk_peer *mk_instance_peer_get(int id);
+void mk_instance_peer_hold(struct mk_peer *peer);
+void mk_instance_peer_put(struct mk_peer *peer);
+struct mk_peer *mk_guest_peer(void);
+struct mk_comm *mk_guest_comm(void);
+void mk_console_start(struct mk_console_ring *ring);
+
+/* /dev/multikernelN (chardev.c) */
+int mk_cdev_add(struct mk_peer *peer);
+void mk_cdev_del(struct mk_peer *peer);
+bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
+
 /**
  * struct mk_instance - a kernel the host runs next to itself
  * @kobj:           /sys/kernel/multikernel/instances/<id>/
@@ -63,6 +145,15 @@ enum mk_state {
  * @res_name:       storage for @mem_res.name
  * @state:          where it is in its life; changed under mk_lock
  * @image:          the loaded kernel, NULL when empty; under the kexec lock
+ * @comm_base:      physical address of its communication area
+ * @comm:           the area, mapped
+ * @comm_res:       "Multikernel instance <id> comm" in /proc/iomem
+ * @comm_res_name:  storage for @comm_res.name
+ * @peer:           its end of the message layer
+ * @started:        boottime (ns) of the last start
+ * @boot_ns:        from the last start to running, 0 until then
+ * @beat:           the heartbeat last seen
+ * @beat_time:      boottime (ns) when @beat changed
  */
 struct mk_instance {
 	struct kobject kobj;
@@ -75,6 +166,15 @@ struct mk_instance {
 	char res_name[32];
 	enum mk_state state;
 	struct kimage *image;
+	phys_addr_t comm_base;
+	struct mk_comm *comm;
+	struct resource comm_res;
+	char comm_res_name[40];
+	struct mk_peer peer;
+	u64 started;
+	u64 boot_ns;
+	u64 beat;
+	u64 beat_time;
 };
 
 /* Serialises instance creation, destruction and state changes. */
@@ -88,10 +188,33 @@ struct mk_instance *mk_instance_find(int id);
 void mk_instance_teardown(struct mk_instance *inst);
 void mk_instance_set_state(struct mk_instance *inst, enum mk_state state);
 void mk_instance_refresh(struct mk_instance *inst);
+bool mk_instances_refresh(void);
 bool mk_cpu_is_owned(unsigned int cpu);
+const struct cpumask *mk_owned_cpumask(void);
+struct multikernel_self;
+void mk_self_of(int id, phys_addr_t comm_base, struct multikernel_self *self);
 bool mk_instance_executing(struct mk_instance *inst);
+
+int mk_instance_start(int id);
+int mk_instance_stop(int id);
+int mk_instance_kill(int id);
 
 int mk_sysfs_add_instance(struct mk_instance *inst);
 void mk_sysfs_del_instance(struct mk_instance *inst);
+
+/* The host's side of the communication areas (comm.c). */
+int mk_comm_create(struct mk_instance *inst);
+void mk_comm_destroy(struct mk_instance *inst);
+void mk_comm_reset(struct mk_instance *inst);
+u32 mk_comm_state(struct mk_instance *inst);
+ssize_t mk_comm_string(struct mk_instance *inst, const char *field,
+		       size_t size, char *buf);
+ssize_t mk_comm_console(struct mk_instance *inst, char *buf, loff_t off,
+			size_t count);
+
+/* Heartbeat and reports (monitor.c). */
+extern unsigned int mk_heartbeat_timeout_ms;
+void mk_monitor_kick(void);
+void mk_monitor_check(struct mk_instance *inst);
 
 #endif /* _KERNEL_MULTIKERNEL_INTERNAL_H */

@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/cpu.h>
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
 
@@ -78,6 +79,7 @@ int multikernel_kimage_init(struct kimage *image, unsigned long flags)
 		image->control_page = inst->mem_res.start;
 		image->mk_id = inst->id;
 		image->mk_res = &inst->mem_res;
+		image->mk_comm = inst->comm_base;
 	}
 	mutex_unlock(&mk_lock);
 	return ret;
@@ -98,4 +100,31 @@ void multikernel_kexec_done(unsigned long flags)
 	if (inst && !mk_instance_executing(inst))
 		mk_instance_set_state(inst, inst->image ? MK_STATE_LOADED : MK_STATE_EMPTY);
 	mutex_unlock(&mk_lock);
+}
+
+/**
+ * mk_self_of - what an instance will know of itself and its host
+ * @id:        the instance
+ * @comm_base: its communication area
+ * @self:      filled in
+ */
+void mk_self_of(int id, phys_addr_t comm_base, struct multikernel_self *self)
+{
+	self->id = id;
+	self->comm_base = comm_base;
+	self->comm_size = MK_COMM_SIZE;
+	/* Instances ring the boot CPU, which the host cannot take offline. */
+	self->host = arch_multikernel_doorbell_of(get_boot_cpu_id());
+}
+
+/**
+ * multikernel_image_self - what an image's kernel will know as an instance
+ * @image: a KEXEC_TYPE_MULTIKERNEL image being loaded
+ * @self:  filled in
+ *
+ * Context: the caller holds the kexec lock.
+ */
+void multikernel_image_self(struct kimage *image, struct multikernel_self *self)
+{
+	mk_self_of(image->mk_id, image->mk_comm, self);
 }

@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Starting and stopping instances: the LINUX_REBOOT_CMD_MULTIKERNEL*
- * commands of reboot(2), and what the host learns from a started instance.
- *
- * The instance reports its state in a word of its boot parameters (see
- * struct multikernel_setup_data on x86); the host treats that word as
- * untrusted and only takes the transitions it expects.
+ * commands of reboot(2), also behind the instance's state file.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -15,64 +11,21 @@
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
 #include <linux/reboot.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "../kexec_internal.h"
 #include "internal.h"
 
-/* The instance's own report; MK_REPORT_NONE when it has no status word. */
-#define MK_REPORT_NONE	U32_MAX
-
-static u32 mk_read_report(struct mk_instance *inst)
-{
-	phys_addr_t phys = inst->image ? inst->image->mk_status : 0;
-
-	if (!phys || phys < inst->mem_res.start ||
-	    phys + sizeof(u32) - 1 > inst->mem_res.end)
-		return MK_REPORT_NONE;
-	return READ_ONCE(*(u32 *)phys_to_virt(phys));
-}
-
 /**
- * mk_instance_refresh - take what a started instance reported
- * @inst: the instance; mk_lock held
+ * mk_instance_start - start the kernel loaded into an instance
+ * @id: the instance
+ *
+ * Return: 0; -EBUSY (executing or stopped, or a kexec load is in
+ * progress), -ENOENT, -ENOEXEC (nothing loaded), -EINVAL (the image
+ * would not boot as an instance) or the architecture's error.
  */
-void mk_instance_refresh(struct mk_instance *inst)
-{
-	enum mk_state next;
-
-	lockdep_assert_held(&mk_lock);
-	if (inst->state != MK_STATE_STARTING && inst->state != MK_STATE_RUNNING)
-		return;
-
-	switch (mk_read_report(inst)) {
-	case MULTIKERNEL_INSTANCE_RUNNING:
-		next = MK_STATE_RUNNING;
-		break;
-	case MULTIKERNEL_INSTANCE_STOPPED:
-		next = MK_STATE_STOPPED;
-		break;
-	case MULTIKERNEL_INSTANCE_CRASHED:
-		next = MK_STATE_CRASHED;
-		break;
-	default:
-		return;
-	}
-	if (next == MK_STATE_RUNNING && inst->state != MK_STATE_STARTING)
-		return;
-	if (next != MK_STATE_RUNNING) {
-		/*
-		 * It parked its CPU.  INIT keeps it parked whatever happens
-		 * to its memory now (an NMI would run what is there).
-		 */
-		cpus_write_lock();
-		arch_multikernel_stop(inst->cpu);
-		cpus_write_unlock();
-	}
-	mk_instance_set_state(inst, next);
-}
-
-static int mk_instance_start(int id)
+int mk_instance_start(int id)
 {
 	struct mk_instance *inst;
 	int ret;
@@ -90,6 +43,9 @@ static int mk_instance_start(int id)
 	} else if (arch_multikernel_prepare(inst->image)) {
 		ret = -EINVAL;
 	} else {
+		mk_comm_reset(inst);
+		inst->started = ktime_get_boottime_ns();
+		inst->boot_ns = 0;
 		mk_instance_set_state(inst, MK_STATE_STARTING);
 		cpus_write_lock();
 		ret = arch_multikernel_start(inst->cpu, inst->image);
@@ -104,10 +60,57 @@ static int mk_instance_start(int id)
 	}
 	mutex_unlock(&mk_lock);
 	kexec_unlock();
+	if (!ret)
+		mk_monitor_kick();
 	return ret;
 }
 
-static int mk_instance_kill(int id)
+/**
+ * mk_instance_stop - ask a running instance to shut down
+ * @id: the instance
+ *
+ * The instance powers off as if the power button was pressed and parks
+ * its CPU; its state goes from stopping to stopped when it has.
+ *
+ * Return: 0; -ENOENT, -EINVAL (not running), -EBUSY (no room for the
+ * request: try again, or kill it).
+ */
+int mk_instance_stop(int id)
+{
+	struct mk_msg_hdr hdr = { .type = MK_MSG_SHUTDOWN };
+	struct mk_instance *inst;
+	int ret;
+
+	mutex_lock(&mk_lock);
+	inst = mk_instance_find(id);
+	if (!inst) {
+		ret = -ENOENT;
+	} else {
+		mk_instance_refresh(inst);
+		if (inst->state != MK_STATE_RUNNING) {
+			ret = -EINVAL;
+		} else {
+			ret = mk_peer_send(&inst->peer, &hdr, NULL, false);
+			if (ret)
+				ret = -EBUSY;
+			else
+				mk_instance_set_state(inst, MK_STATE_STOPPING);
+		}
+	}
+	mutex_unlock(&mk_lock);
+	return ret;
+}
+
+/**
+ * mk_instance_kill - stop an instance's CPU without its help
+ * @id: the instance
+ *
+ * Works on an instance that is starting, running, stopping or hung.
+ *
+ * Return: 0; -ENOENT, -EINVAL (not executing: never started, stopped or
+ * crashed), or the architecture's error.
+ */
+int mk_instance_kill(int id)
 {
 	struct mk_instance *inst;
 	int ret = 0;
@@ -116,7 +119,7 @@ static int mk_instance_kill(int id)
 	inst = mk_instance_find(id);
 	if (!inst) {
 		ret = -ENOENT;
-	} else if (inst->state == MK_STATE_EMPTY || inst->state == MK_STATE_LOADED) {
+	} else if (!mk_instance_executing(inst)) {
 		ret = -EINVAL;
 	} else {
 		cpus_write_lock();
@@ -136,12 +139,9 @@ static int mk_instance_kill(int id)
  * @cmd: LINUX_REBOOT_CMD_MULTIKERNEL (start), ..._HALT or ..._HALT_FORCE
  * @arg: user pointer to a struct multikernel_boot_args
  *
- * Return: 0; -EPERM without CAP_SYS_BOOT, -EFAULT, -ENOENT (no such
- * instance), -ENOEXEC (start: nothing loaded), -EBUSY (start: executing
- * already), -EINVAL (start: the loaded kernel would not boot as an
- * instance, e.g. no multikernel boot record; kill: not executing),
- * -EOPNOTSUPP (graceful halt, not implemented yet) or the architecture's
- * error.
+ * Return: 0; -EPERM without CAP_SYS_BOOT, -EFAULT, -EOPNOTSUPP (another
+ * command), or as mk_instance_start(), mk_instance_stop() and
+ * mk_instance_kill().
  */
 int multikernel_reboot(unsigned int cmd, void __user *arg)
 {
@@ -155,6 +155,8 @@ int multikernel_reboot(unsigned int cmd, void __user *arg)
 	switch (cmd) {
 	case LINUX_REBOOT_CMD_MULTIKERNEL:
 		return mk_instance_start(args.mk_id);
+	case LINUX_REBOOT_CMD_MULTIKERNEL_HALT:
+		return mk_instance_stop(args.mk_id);
 	case LINUX_REBOOT_CMD_MULTIKERNEL_HALT_FORCE:
 		return mk_instance_kill(args.mk_id);
 	default:

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/capability.h>
+#include <linux/cpumask.h>
 #include <linux/init.h>
 #include <linux/kobject.h>
 #include <linux/string.h>
@@ -14,6 +15,7 @@
 #include <linux/multikernel.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <linux/timekeeping.h>
 
 #include "internal.h"
 
@@ -46,10 +48,21 @@ static ssize_t free_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute free_attr = __ATTR_RO(free);
 
+/* The CPUs instances own: pool/cpus */
+static ssize_t pool_cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(mk_owned_cpumask()));
+}
+
+static struct kobj_attribute pool_cpus_attr = __ATTR(cpus, 0444, pool_cpus_show,
+						     NULL);
+
 static struct attribute *mk_pool_attrs[] = {
 	&base_attr.attr,
 	&total_attr.attr,
 	&free_attr.attr,
+	&pool_cpus_attr.attr,
 	NULL
 };
 
@@ -92,9 +105,38 @@ static ssize_t destroy_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute destroy_attr = __ATTR_WO(destroy);
 
+static ssize_t heartbeat_timeout_ms_show(struct kobject *kobj,
+					 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(mk_heartbeat_timeout_ms));
+}
+
+static ssize_t heartbeat_timeout_ms_store(struct kobject *kobj,
+					  struct kobj_attribute *attr,
+					  const char *buf, size_t count)
+{
+	unsigned int ms;
+	int ret;
+
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	ret = kstrtouint(buf, 10, &ms);
+	if (ret)
+		return ret;
+	/* At least two heartbeats, at most a minute. */
+	if (ms < 2 * MK_HEARTBEAT_MS || ms > 60000)
+		return -ERANGE;
+	WRITE_ONCE(mk_heartbeat_timeout_ms, ms);
+	return count;
+}
+
+static struct kobj_attribute heartbeat_timeout_ms_attr =
+	__ATTR_RW(heartbeat_timeout_ms);
+
 static struct attribute *mk_top_attrs[] = {
 	&create_attr.attr,
 	&destroy_attr.attr,
+	&heartbeat_timeout_ms_attr.attr,
 	NULL
 };
 
@@ -122,7 +164,27 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", mk_state_name(state));
 }
 
-static struct kobj_attribute state_attr = __ATTR_RO(state);
+/* start, stop or kill, as the LINUX_REBOOT_CMD_MULTIKERNEL* commands. */
+static ssize_t state_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	int id = to_instance(kobj)->id;
+	int ret;
+
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	if (sysfs_streq(buf, "start"))
+		ret = mk_instance_start(id);
+	else if (sysfs_streq(buf, "stop"))
+		ret = mk_instance_stop(id);
+	else if (sysfs_streq(buf, "kill"))
+		ret = mk_instance_kill(id);
+	else
+		ret = -EINVAL;
+	return ret ?: count;
+}
+
+static struct kobj_attribute state_attr = __ATTR_RW(state);
 
 static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
@@ -148,11 +210,86 @@ static ssize_t memory_size_show(struct kobject *kobj,
 
 static struct kobj_attribute memory_size_attr = __ATTR_RO(memory_size);
 
+/* What the instance reported: release, crash_reason */
+static ssize_t release_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return mk_comm_string(to_instance(kobj), "release", PAGE_SIZE, buf);
+}
+
+static struct kobj_attribute release_attr = __ATTR_RO(release);
+
+static ssize_t crash_reason_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return mk_comm_string(to_instance(kobj), "crash_reason", PAGE_SIZE, buf);
+}
+
+static struct kobj_attribute crash_reason_attr = __ATTR_RO(crash_reason);
+
+static ssize_t uptime_ms_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(to_instance(kobj)->comm->uptime_ms));
+}
+
+static struct kobj_attribute uptime_ms_attr = __ATTR_RO(uptime_ms);
+
+/* Measured by the host: boot_ms, heartbeat_age_ms */
+static ssize_t boot_ms_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  READ_ONCE(to_instance(kobj)->boot_ns) / NSEC_PER_MSEC);
+}
+
+static struct kobj_attribute boot_ms_attr = __ATTR_RO(boot_ms);
+
+static ssize_t heartbeat_age_ms_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	struct mk_instance *inst = to_instance(kobj);
+	s64 age = -1;
+
+	mutex_lock(&mk_lock);
+	if (mk_instance_executing(inst) && inst->state != MK_STATE_STARTING)
+		age = (ktime_get_boottime_ns() - inst->beat_time) / NSEC_PER_MSEC;
+	mutex_unlock(&mk_lock);
+	return sysfs_emit(buf, "%lld\n", age);
+}
+
+static struct kobj_attribute heartbeat_age_ms_attr =
+	__ATTR_RO(heartbeat_age_ms);
+
+#define MK_COUNTER_ATTR(name, field)					\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  atomic64_read(&to_instance(kobj)->peer.field)); \
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+MK_COUNTER_ATTR(msg_sent, sent);
+MK_COUNTER_ATTR(msg_received, received);
+MK_COUNTER_ATTR(msg_dropped, dropped);
+MK_COUNTER_ATTR(doorbells, doorbells);
+
 static struct attribute *mk_instance_attrs[] = {
 	&state_attr.attr,
 	&cpus_attr.attr,
 	&memory_base_attr.attr,
 	&memory_size_attr.attr,
+	&release_attr.attr,
+	&uptime_ms_attr.attr,
+	&boot_ms_attr.attr,
+	&heartbeat_age_ms_attr.attr,
+	&crash_reason_attr.attr,
+	&msg_sent_attr.attr,
+	&msg_received_attr.attr,
+	&msg_dropped_attr.attr,
+	&doorbells_attr.attr,
 	NULL
 };
 
@@ -161,11 +298,12 @@ static ssize_t boot_record_read(struct file *file, struct kobject *kobj,
 				struct bin_attribute *attr, char *buf,
 				loff_t off, size_t count)
 {
+	struct multikernel_self self;
 	char record[256];
 	ssize_t len;
 
-	len = arch_multikernel_boot_record(to_instance(kobj)->id, record,
-					   sizeof(record));
+	mk_self_of(to_instance(kobj)->id, to_instance(kobj)->comm_base, &self);
+	len = arch_multikernel_boot_record(&self, record, sizeof(record));
 	if (len < 0)
 		return len;
 	return memory_read_from_buffer(buf, count, &off, record, len);
@@ -173,8 +311,19 @@ static ssize_t boot_record_read(struct file *file, struct kobject *kobj,
 
 static BIN_ATTR_ADMIN_RO(boot_record, 0);
 
+/* The instance's kernel log, as far as the host keeps it. */
+static ssize_t console_read(struct file *file, struct kobject *kobj,
+			    struct bin_attribute *attr, char *buf,
+			    loff_t off, size_t count)
+{
+	return mk_comm_console(to_instance(kobj), buf, off, count);
+}
+
+static BIN_ATTR_ADMIN_RO(console, MK_CONSOLE_SIZE);
+
 static struct bin_attribute *mk_instance_bin_attrs[] = {
 	&bin_attr_boot_record,
+	&bin_attr_console,
 	NULL
 };
 

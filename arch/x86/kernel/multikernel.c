@@ -108,23 +108,25 @@ int arch_multikernel_stop(unsigned int cpu)
 	return multikernel_reset_ap(cpu);
 }
 
-/* What instance @id must know of this host, version 1. */
-static void mk_fill_record(struct multikernel_setup_data *mk, int id)
+/* What an instance must know of this host. */
+static void mk_fill_record(struct multikernel_setup_data *mk,
+			   const struct multikernel_self *self)
 {
 	memset(mk, 0, sizeof(*mk));
 	mk->version = MULTIKERNEL_SETUP_VERSION;
-	mk->id = id;
-	mk->host_apicid = apic->cpu_present_to_apicid(get_boot_cpu_id());
+	mk->id = self->id;
+	mk->host_apicid = self->host;
 	mk->tsc_khz = tsc_khz;
 	mk->lapic_timer_period = lapic_timer_period;
 	mk->hz = HZ;
-	mk->instance_state = MULTIKERNEL_INSTANCE_BOOTING;
+	mk->comm_base = self->comm_base;
+	mk->comm_size = self->comm_size;
 }
 
 /**
  * arch_multikernel_boot_record - the record an instance's boot loader passes
- * @id:   the instance
- * @buf:  where to put it
+ * @self: the instance as it will see itself
+ * @buf:  where to put the record
  * @size: room in @buf
  *
  * On x86 a struct multikernel_setup_data, to be passed as the data of a
@@ -133,21 +135,22 @@ static void mk_fill_record(struct multikernel_setup_data *mk, int id)
  *
  * Return: its size, or -ENOSPC.
  */
-ssize_t arch_multikernel_boot_record(int id, void *buf, size_t size)
+ssize_t arch_multikernel_boot_record(const struct multikernel_self *self,
+				     void *buf, size_t size)
 {
 	if (size < sizeof(struct multikernel_setup_data))
 		return -ENOSPC;
-	mk_fill_record(buf, id);
+	mk_fill_record(buf, self);
 	return sizeof(struct multikernel_setup_data);
 }
 
 /*
- * Where a kexec_load() image reports its state: follow its boot_params to
- * its SETUP_MULTIKERNEL record.  Everything read was written by userspace,
- * so every address must lie in the instance's memory and the walk is
- * bounded.
+ * Whether a kexec_load() image will boot as this instance: follow its
+ * boot_params to its SETUP_MULTIKERNEL record.  Everything read was
+ * written by userspace, so every address must lie in the instance's
+ * memory and the walk is bounded.
  */
-static int mk_find_status(struct kimage *image)
+static int mk_find_record(struct kimage *image)
 {
 	const struct resource *res = image->mk_res;
 	unsigned long i;
@@ -181,10 +184,9 @@ static int mk_find_status(struct kimage *image)
 			mk = (const void *)sd->data;
 			if (sd->len < sizeof(*mk) ||
 			    mk->version != MULTIKERNEL_SETUP_VERSION ||
-			    mk->id != image->mk_id)
+			    mk->id != image->mk_id ||
+			    mk->comm_base != image->mk_comm)
 				return -EINVAL;
-			image->mk_status = pa + offsetof(struct setup_data, data) +
-				offsetof(struct multikernel_setup_data, instance_state);
 			return 0;
 		}
 	}
@@ -202,7 +204,7 @@ static int mk_find_status(struct kimage *image)
  */
 int arch_multikernel_prepare(struct kimage *image)
 {
-	return image->mk_status ? 0 : mk_find_status(image);
+	return image->file_mode ? 0 : mk_find_record(image);
 }
 
 /**
@@ -213,8 +215,9 @@ int arch_multikernel_prepare(struct kimage *image)
  * @setup_data_offset: free room in @params for a setup_data record
  *
  * The instance sees its own memory and nothing of the platform's firmware:
- * no ACPI, no EFI, no screen; it learns that it is an instance from the
- * subarch and the SETUP_MULTIKERNEL record, in which it reports its state.
+ * no ACPI, no EFI, no screen; it learns that it is an instance, and where
+ * its communication area is, from the subarch and the SETUP_MULTIKERNEL
+ * record.
  */
 void multikernel_setup_boot_params(struct kimage *image,
 				   struct boot_params *params,
@@ -224,6 +227,7 @@ void multikernel_setup_boot_params(struct kimage *image,
 	struct setup_data *sd = (void *)params + setup_data_offset;
 	struct multikernel_setup_data *mk = (void *)sd->data;
 	struct resource *res = image->mk_res;
+	struct multikernel_self self;
 
 	params->hdr.hardware_subarch = X86_SUBARCH_MULTIKERNEL;
 	params->acpi_rsdp_addr = 0;
@@ -239,14 +243,11 @@ void multikernel_setup_boot_params(struct kimage *image,
 	params->e820_table[1].type = E820_TYPE_RAM;
 	params->e820_entries = 2;
 
-	mk_fill_record(mk, image->mk_id);
+	multikernel_image_self(image, &self);
+	mk_fill_record(mk, &self);
 
 	sd->type = SETUP_MULTIKERNEL;
 	sd->len = sizeof(*mk);
 	sd->next = params->hdr.setup_data;
 	params->hdr.setup_data = params_load_addr + setup_data_offset;
-
-	image->mk_status = params_load_addr + setup_data_offset +
-			   offsetof(struct setup_data, data) +
-			   offsetof(struct multikernel_setup_data, instance_state);
 }

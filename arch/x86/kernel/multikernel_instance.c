@@ -10,8 +10,8 @@
  * only the second one (ttyS1), polled.  The TSC and APIC timer frequencies
  * come from the host in the SETUP_MULTIKERNEL record; without a TSC
  * frequency the instance does not boot (it would need the PIT).  Restart, halt and
- * power off park the CPU instead of touching reset hardware; the instance
- * reports running, stopped or crashed in that record, which the host reads.
+ * power off park the CPU instead of touching reset hardware and tell the
+ * host (kernel/multikernel/guest.c).
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -19,9 +19,7 @@
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/multikernel.h>
-#include <linux/notifier.h>
 #include <linux/panic.h>
-#include <linux/panic_notifier.h>
 #include <linux/serial_8250.h>
 
 #include <asm/apic.h>
@@ -39,24 +37,27 @@
 #define MK_UART_IOBASE		0x2f8
 
 static struct multikernel_setup_data mk_setup __ro_after_init;
-/* Where the host reads our state: in our own SETUP_MULTIKERNEL record. */
-static phys_addr_t mk_status_phys __ro_after_init;
 
 static bool mk_is_instance(void)
 {
 	return boot_params.hdr.hardware_subarch == X86_SUBARCH_MULTIKERNEL;
 }
 
-static void mk_report(u32 state)
+/**
+ * arch_multikernel_self - what this kernel knows of its host
+ * @self: filled in when this kernel is an instance
+ *
+ * Return: whether this kernel is an instance.
+ */
+bool arch_multikernel_self(struct multikernel_self *self)
 {
-	if (mk_status_phys)
-		WRITE_ONCE(*(u32 *)phys_to_virt(mk_status_phys), state);
-}
-
-static u32 mk_reported(void)
-{
-	return mk_status_phys ? READ_ONCE(*(u32 *)phys_to_virt(mk_status_phys)) :
-				MULTIKERNEL_INSTANCE_BOOTING;
+	if (!mk_is_instance())
+		return false;
+	self->id = mk_setup.id;
+	self->comm_base = mk_setup.comm_base;
+	self->comm_size = mk_setup.comm_size;
+	self->host = mk_setup.host_apicid;
+	return true;
 }
 
 static unsigned long mk_tsc_khz(void)
@@ -101,8 +102,7 @@ static bool mk_x2apic_available(void)
 static void __noreturn mk_park(void)
 {
 	local_irq_disable();
-	if (mk_reported() != MULTIKERNEL_INSTANCE_CRASHED)
-		mk_report(MULTIKERNEL_INSTANCE_STOPPED);
+	multikernel_report(MULTIKERNEL_INSTANCE_STOPPED);
 	stop_this_cpu(NULL);
 }
 
@@ -144,8 +144,6 @@ static void __init mk_arch_setup(void)
 	if (mk_setup.version != MULTIKERNEL_SETUP_VERSION)
 		panic("multikernel: SETUP_MULTIKERNEL version %u, want %u",
 		      mk_setup.version, MULTIKERNEL_SETUP_VERSION);
-	mk_status_phys = pa + sizeof(hdr) +
-			 offsetof(struct multikernel_setup_data, instance_state);
 
 	/* Calibrating ourselves would take the host's PIT. */
 	if (!mk_setup.tsc_khz)
@@ -207,23 +205,3 @@ void __init multikernel_instance_early_setup(void)
 	if (!panic_timeout)
 		panic_timeout = -1;
 }
-
-static int mk_panic(struct notifier_block *nb, unsigned long event, void *msg)
-{
-	mk_report(MULTIKERNEL_INSTANCE_CRASHED);
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block mk_panic_nb = {
-	.notifier_call	= mk_panic,
-};
-
-static int __init mk_instance_running(void)
-{
-	if (!mk_is_instance())
-		return 0;
-	atomic_notifier_chain_register(&panic_notifier_list, &mk_panic_nb);
-	mk_report(MULTIKERNEL_INSTANCE_RUNNING);
-	return 0;
-}
-late_initcall(mk_instance_running);

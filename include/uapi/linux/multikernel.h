@@ -1,14 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * Multikernel: what an instance reports to the kernel that started it,
- * in the status word its boot parameters point at.
+ * Multikernel: what an instance reports to the kernel that started it, and
+ * the message endpoints (/dev/multikernelN) of both.
  */
 #ifndef _UAPI_LINUX_MULTIKERNEL_H
 #define _UAPI_LINUX_MULTIKERNEL_H
 
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* An instance's own report of its state, in its communication area. */
 #define MULTIKERNEL_INSTANCE_BOOTING	0
 #define MULTIKERNEL_INSTANCE_RUNNING	1
 #define MULTIKERNEL_INSTANCE_STOPPED	2
 #define MULTIKERNEL_INSTANCE_CRASHED	3
+
+/* Largest message payload, in bytes. */
+#define MULTIKERNEL_MSG_MAX		4096
+
+/*
+ * Message types 0 .. MULTIKERNEL_MSG_USER_FIRST - 1 belong to the kernels;
+ * /dev/multikernelN sends and receives the others.
+ */
+#define MULTIKERNEL_MSG_USER_FIRST	0x100
+#define MULTIKERNEL_MSG_USER_LAST	0xffff
+
+/*
+ * MULTIKERNEL_IOC_BIND: the message type this open file sends and
+ * receives; needed before read() and write().
+ */
+#define MULTIKERNEL_IOC_BIND		_IOW(0xb9, 0x00, __u32)
 
 #endif /* _UAPI_LINUX_MULTIKERNEL_H */

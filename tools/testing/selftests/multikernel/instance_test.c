@@ -43,7 +43,10 @@ static int iomem_has(const char *name, unsigned long long *start)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, name))
+		char *n = strstr(line, " : ");
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!n || strcmp(n + 3, name))
 			continue;
 		found = 1;
 		if (start)
@@ -128,7 +131,7 @@ TEST_F(mk, create_and_destroy)
 	unsigned long long base, pool_base, iomem_start = 0;
 	char buf[64];
 
-	if (self->pool_total < (64ULL << 20))
+	if (self->pool_total < (66ULL << 20))
 		SKIP(return, "needs a pool of 64M");
 	pool_base = read_ull(MK "pool/base");
 
@@ -142,9 +145,12 @@ TEST_F(mk, create_and_destroy)
 	EXPECT_LE(pool_base, base);
 	EXPECT_GE(pool_base + self->pool_total, base + (64ULL << 20));
 	EXPECT_EQ(0, base % (2ULL << 20));
-	EXPECT_EQ(self->before.pool_free - (64ULL << 20), read_ull(MK "pool/free"));
+	/* Its memory and its 2M communication area. */
+	EXPECT_EQ(self->before.pool_free - (66ULL << 20), read_ull(MK "pool/free"));
 	EXPECT_TRUE(iomem_has("Multikernel instance 1", &iomem_start));
 	EXPECT_EQ(base, iomem_start);
+	EXPECT_TRUE(iomem_has("Multikernel instance 1 comm", &iomem_start));
+	EXPECT_TRUE(iomem_start < base || iomem_start >= base + (64ULL << 20));
 
 	/* The host gave the CPU away and will not take it back. */
 	EXPECT_EQ(0, cpu_online(self->cpu));
@@ -154,6 +160,7 @@ TEST_F(mk, create_and_destroy)
 	ASSERT_EQ(0, destroy(1));
 	EXPECT_EQ(-ENOENT, access(MK "instances/1", F_OK) ? -errno : 0);
 	EXPECT_FALSE(iomem_has("Multikernel instance 1", NULL));
+	EXPECT_FALSE(iomem_has("Multikernel instance 1 comm", NULL));
 	EXPECT_EQ(1, cpu_online(self->cpu));
 }
 

@@ -82,9 +82,14 @@ TEST_F(start, not_an_instance_kernel)
 	EXPECT_STREQ("loaded", inst_state(1));
 }
 
-TEST_F(start, graceful_halt_not_yet)
+/* Only a running instance can be asked to stop. */
+TEST_F(start, graceful_halt_not_running)
 {
-	EXPECT_EQ(-EOPNOTSUPP, mk_reboot(LINUX_REBOOT_CMD_MULTIKERNEL_HALT, 1));
+	EXPECT_EQ(-ENOENT, mk_reboot(LINUX_REBOOT_CMD_MULTIKERNEL_HALT, 7));
+	if (!self->created)
+		SKIP(return, "no pool to create an instance in");
+	EXPECT_EQ(-EINVAL, mk_reboot(LINUX_REBOOT_CMD_MULTIKERNEL_HALT, 1));
+	EXPECT_STREQ("empty", inst_state(1));
 }
 
 TEST_F(start, bad_argument_pointer)

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x86 multikernel host: start an instance's kernel on one of the host's
+ * offline CPUs, stop it, and give it its boot parameters.
+ *
+ * Starting works as machine_kexec() does on the boot CPU, but on another
+ * CPU and without shutting anything down: the CPU is sent through the
+ * normal AP startup (multikernel_kick_ap()) into mk_ap_entry(), which
+ * jumps through relocate_kernel in the image's control page, on the
+ * identity map that machine_kexec_prepare() built at load time, to the
+ * image's entry (purgatory).  The image was copied into place at load
+ * time, so nothing is relocated.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/cc_platform.h>
+#include <linux/delay.h>
+#include <linux/kexec.h>
+#include <linux/multikernel.h>
+#include <linux/sizes.h>
+
+#include <asm/apic.h>
+#include <asm/bootparam.h>
+#include <asm/e820/types.h>
+#include <asm/multikernel.h>
+#include <asm/setup_data.h>
+#include <asm/tsc.h>
+
+/* How long a kicked CPU may take to reach mk_ap_entry(). */
+#define MK_ARRIVAL_TIMEOUT_MS	2000
+
+/* One start at a time: the callers hold the CPU hotplug lock for writing. */
+static struct {
+	struct kimage *image;
+	unsigned long page_list[PAGES_NR];
+	unsigned int host_mem_enc_active;
+	int arrived;
+} mk_boot;
+
+/* Runs on the instance's CPU, in the host, on its idle stack, IRQs off. */
+static void __noreturn mk_ap_entry(void)
+{
+	unsigned long page_list[PAGES_NR];
+	unsigned long head = mk_boot.image->head;
+	unsigned long start = mk_boot.image->start;
+	unsigned int enc = mk_boot.host_mem_enc_active;
+
+	memcpy(page_list, mk_boot.page_list, sizeof(page_list));
+	/* The host may reuse mk_boot from here on. */
+	smp_store_release(&mk_boot.arrived, 1);
+
+	relocate_kernel(head, (unsigned long)page_list, start, 0, enc);
+	for (;;)
+		native_halt();
+}
+
+/**
+ * arch_multikernel_start - start a loaded image on an offline CPU
+ * @cpu:   the instance's CPU, offline in the host
+ * @image: a KEXEC_TYPE_MULTIKERNEL image
+ *
+ * Context: the CPU hotplug lock is held for writing.
+ *
+ * Return: 0 once the CPU has left the host for the image; -EIO when it
+ * did not get there in time, or the error of multikernel_kick_ap().
+ */
+int arch_multikernel_start(unsigned int cpu, struct kimage *image)
+{
+	void *control_page = page_address(image->control_code_page);
+	int i, ret;
+
+	__memcpy(control_page, relocate_kernel, KEXEC_CONTROL_CODE_MAX_SIZE);
+	mk_boot.page_list[PA_CONTROL_PAGE] = virt_to_phys(control_page);
+	mk_boot.page_list[VA_CONTROL_PAGE] = (unsigned long)control_page;
+	mk_boot.page_list[PA_TABLE_PAGE] = __pa(image->arch.pgd);
+	mk_boot.page_list[PA_SWAP_PAGE] = 0;
+	mk_boot.image = image;
+	mk_boot.host_mem_enc_active = cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT);
+	WRITE_ONCE(mk_boot.arrived, 0);
+
+	ret = multikernel_kick_ap(cpu, mk_ap_entry);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < MK_ARRIVAL_TIMEOUT_MS; i++) {
+		/* Pairs with the release in mk_ap_entry(). */
+		if (smp_load_acquire(&mk_boot.arrived))
+			break;
+		usleep_range(1000, 2000);
+	}
+	arch_cpuhp_cleanup_kick_cpu(cpu);
+	if (!READ_ONCE(mk_boot.arrived)) {
+		pr_err("CPU %u did not reach the instance entry\n", cpu);
+		multikernel_reset_ap(cpu);
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * arch_multikernel_stop - stop an instance's CPU without its help
+ * @cpu: the instance's CPU
+ *
+ * Return: 0 or -EINVAL.
+ */
+int arch_multikernel_stop(unsigned int cpu)
+{
+	return multikernel_reset_ap(cpu);
+}
+
+/* What instance @id must know of this host, version 1. */
+static void mk_fill_record(struct multikernel_setup_data *mk, int id)
+{
+	memset(mk, 0, sizeof(*mk));
+	mk->version = MULTIKERNEL_SETUP_VERSION;
+	mk->id = id;
+	mk->host_apicid = apic->cpu_present_to_apicid(get_boot_cpu_id());
+	mk->tsc_khz = tsc_khz;
+	mk->lapic_timer_period = lapic_timer_period;
+	mk->hz = HZ;
+	mk->instance_state = MULTIKERNEL_INSTANCE_BOOTING;
+}
+
+/**
+ * arch_multikernel_boot_record - the record an instance's boot loader passes
+ * @id:   the instance
+ * @buf:  where to put it
+ * @size: room in @buf
+ *
+ * On x86 a struct multikernel_setup_data, to be passed as the data of a
+ * SETUP_MULTIKERNEL setup_data entry by loaders that build the boot
+ * parameters themselves (kexec_load()).
+ *
+ * Return: its size, or -ENOSPC.
+ */
+ssize_t arch_multikernel_boot_record(int id, void *buf, size_t size)
+{
+	if (size < sizeof(struct multikernel_setup_data))
+		return -ENOSPC;
+	mk_fill_record(buf, id);
+	return sizeof(struct multikernel_setup_data);
+}
+
+/*
+ * Where a kexec_load() image reports its state: follow its boot_params to
+ * its SETUP_MULTIKERNEL record.  Everything read was written by userspace,
+ * so every address must lie in the instance's memory and the walk is
+ * bounded.
+ */
+static int mk_find_status(struct kimage *image)
+{
+	const struct resource *res = image->mk_res;
+	unsigned long i;
+
+	for (i = 0; i < image->nr_segments; i++) {
+		const struct kexec_segment *seg = &image->segment[i];
+		const struct boot_params *bp;
+		u64 pa;
+		int n;
+
+		if (seg->memsz < sizeof(*bp))
+			continue;
+		bp = phys_to_virt(seg->mem);
+		if (bp->hdr.header != 0x53726448 ||	/* "HdrS" */
+		    bp->hdr.hardware_subarch != X86_SUBARCH_MULTIKERNEL)
+			continue;
+
+		pa = bp->hdr.setup_data;
+		for (n = 0; pa && n < 16; n++) {
+			const struct setup_data *sd;
+			const struct multikernel_setup_data *mk;
+
+			if (pa < res->start ||
+			    pa + sizeof(*sd) + sizeof(*mk) - 1 > res->end)
+				return -EINVAL;
+			sd = phys_to_virt(pa);
+			if (sd->type != SETUP_MULTIKERNEL) {
+				pa = sd->next;
+				continue;
+			}
+			mk = (const void *)sd->data;
+			if (sd->len < sizeof(*mk) ||
+			    mk->version != MULTIKERNEL_SETUP_VERSION ||
+			    mk->id != image->mk_id)
+				return -EINVAL;
+			image->mk_status = pa + offsetof(struct setup_data, data) +
+				offsetof(struct multikernel_setup_data, instance_state);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/**
+ * arch_multikernel_prepare - check that an image can be started
+ * @image: a KEXEC_TYPE_MULTIKERNEL image
+ *
+ * kexec_file_load() images got their SETUP_MULTIKERNEL record from the
+ * host; a kexec_load() image must carry one (from boot_record).
+ *
+ * Return: 0, or -EINVAL for an image that would not boot as an instance.
+ */
+int arch_multikernel_prepare(struct kimage *image)
+{
+	return image->mk_status ? 0 : mk_find_status(image);
+}
+
+/**
+ * multikernel_setup_boot_params - boot parameters of a multikernel instance
+ * @image:            the KEXEC_TYPE_MULTIKERNEL image being loaded
+ * @params:           its boot_params, at @params_load_addr in its memory
+ * @params_load_addr: physical address of @params
+ * @setup_data_offset: free room in @params for a setup_data record
+ *
+ * The instance sees its own memory and nothing of the platform's firmware:
+ * no ACPI, no EFI, no screen; it learns that it is an instance from the
+ * subarch and the SETUP_MULTIKERNEL record, in which it reports its state.
+ */
+void multikernel_setup_boot_params(struct kimage *image,
+				   struct boot_params *params,
+				   unsigned long params_load_addr,
+				   unsigned int setup_data_offset)
+{
+	struct setup_data *sd = (void *)params + setup_data_offset;
+	struct multikernel_setup_data *mk = (void *)sd->data;
+	struct resource *res = image->mk_res;
+
+	params->hdr.hardware_subarch = X86_SUBARCH_MULTIKERNEL;
+	params->acpi_rsdp_addr = 0;
+	memset(&params->screen_info, 0, sizeof(params->screen_info));
+	memset(&params->efi_info, 0, sizeof(params->efi_info));
+
+	/* Two entries: the kernel ignores an e820 table with only one. */
+	params->e820_table[0].addr = res->start;
+	params->e820_table[0].size = SZ_1M;
+	params->e820_table[0].type = E820_TYPE_RAM;
+	params->e820_table[1].addr = res->start + SZ_1M;
+	params->e820_table[1].size = resource_size(res) - SZ_1M;
+	params->e820_table[1].type = E820_TYPE_RAM;
+	params->e820_entries = 2;
+
+	mk_fill_record(mk, image->mk_id);
+
+	sd->type = SETUP_MULTIKERNEL;
+	sd->len = sizeof(*mk);
+	sd->next = params->hdr.setup_data;
+	params->hdr.setup_data = params_load_addr + setup_data_offset;
+
+	image->mk_status = params_load_addr + setup_data_offset +
+			   offsetof(struct setup_data, data) +
+			   offsetof(struct multikernel_setup_data, instance_state);
+}

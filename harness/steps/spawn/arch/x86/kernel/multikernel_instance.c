@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Running as a multikernel instance (X86_SUBARCH_MULTIKERNEL): a kernel
+ * started by another running kernel (the host) on one of its CPUs and part
+ * of its memory.
+ *
+ * The platform's shared devices belong to the host, so the instance leaves
+ * them alone: no ACPI, MP table, 8259, IO-APIC, PIT, HPET, RTC, i8042, PCI,
+ * BIOS/ROM/DMI scanning or real-mode trampoline, and of the legacy UARTs
+ * only the second one (ttyS1), polled.  The TSC and APIC timer frequencies
+ * come from the host in the SETUP_MULTIKERNEL record; without a TSC
+ * frequency the instance does not boot (it would need the PIT).  Restart, halt and
+ * power off park the CPU instead of touching reset hardware; the instance
+ * reports running, stopped or crashed in that record, which the host reads.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/acpi.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/multikernel.h>
+#include <linux/notifier.h>
+#include <linux/panic.h>
+#include <linux/panic_notifier.h>
+#include <linux/serial_8250.h>
+
+#include <asm/apic.h>
+#include <asm/bootparam.h>
+#include <asm/i8259.h>
+#include <asm/mpspec.h>
+#include <asm/multikernel.h>
+#include <asm/pci_x86.h>
+#include <asm/reboot.h>
+#include <asm/setup.h>
+#include <asm/setup_data.h>
+#include <asm/x86_init.h>
+
+/* The one legacy UART an instance may use: ttyS1. */
+#define MK_UART_IOBASE		0x2f8
+
+static struct multikernel_setup_data mk_setup __ro_after_init;
+/* Where the host reads our state: in our own SETUP_MULTIKERNEL record. */
+static phys_addr_t mk_status_phys __ro_after_init;
+
+static bool mk_is_instance(void)
+{
+	return boot_params.hdr.hardware_subarch == X86_SUBARCH_MULTIKERNEL;
+}
+
+static void mk_report(u32 state)
+{
+	if (mk_status_phys)
+		WRITE_ONCE(*(u32 *)phys_to_virt(mk_status_phys), state);
+}
+
+static u32 mk_reported(void)
+{
+	return mk_status_phys ? READ_ONCE(*(u32 *)phys_to_virt(mk_status_phys)) :
+				MULTIKERNEL_INSTANCE_BOOTING;
+}
+
+static unsigned long mk_tsc_khz(void)
+{
+	return mk_setup.tsc_khz;
+}
+
+static void __init mk_timer_init(void)
+{
+	if (mk_setup.lapic_timer_period && mk_setup.hz == HZ)
+		lapic_timer_period = mk_setup.lapic_timer_period;
+}
+
+/* This CPU's local APIC and no other CPU, IO-APIC or interrupt routing. */
+static void __init mk_parse_smp_config(void)
+{
+	register_lapic_address(APIC_DEFAULT_PHYS_BASE);
+	smp_found_config = 1;
+}
+
+static void mk_get_wallclock(struct timespec64 *now)
+{
+	now->tv_sec = 0;
+	now->tv_nsec = 0;
+}
+
+static int mk_set_wallclock(const struct timespec64 *now)
+{
+	return -ENODEV;
+}
+
+static unsigned char mk_get_nmi_reason(void)
+{
+	return 0;
+}
+
+static bool mk_x2apic_available(void)
+{
+	return x2apic_enabled();
+}
+
+static void __noreturn mk_park(void)
+{
+	local_irq_disable();
+	if (mk_reported() != MULTIKERNEL_INSTANCE_CRASHED)
+		mk_report(MULTIKERNEL_INSTANCE_STOPPED);
+	stop_this_cpu(NULL);
+}
+
+static void mk_restart(char *cmd)
+{
+	mk_park();
+}
+
+#ifdef CONFIG_SERIAL_8250
+static void mk_serial_fixup(int port, struct uart_port *up, u32 *capabilities)
+{
+	if (up->iobase != MK_UART_IOBASE)
+		up->iobase = 0;
+	else
+		up->irq = 0;
+}
+#endif
+
+static void __init mk_arch_setup(void)
+{
+	u64 pa = boot_params.hdr.setup_data;
+	struct setup_data hdr;
+	void *p;
+
+	while (pa) {
+		p = early_memremap(pa, sizeof(hdr));
+		memcpy(&hdr, p, sizeof(hdr));
+		early_memunmap(p, sizeof(hdr));
+		if (hdr.type == SETUP_MULTIKERNEL && hdr.len >= sizeof(mk_setup))
+			break;
+		pa = hdr.next;
+	}
+	if (!pa)
+		panic("multikernel: instance without a SETUP_MULTIKERNEL record");
+
+	p = early_memremap(pa + sizeof(hdr), sizeof(mk_setup));
+	memcpy(&mk_setup, p, sizeof(mk_setup));
+	early_memunmap(p, sizeof(mk_setup));
+	if (mk_setup.version != MULTIKERNEL_SETUP_VERSION)
+		panic("multikernel: SETUP_MULTIKERNEL version %u, want %u",
+		      mk_setup.version, MULTIKERNEL_SETUP_VERSION);
+	mk_status_phys = pa + sizeof(hdr) +
+			 offsetof(struct multikernel_setup_data, instance_state);
+
+	/* Calibrating ourselves would take the host's PIT. */
+	if (!mk_setup.tsc_khz)
+		panic("multikernel: the host gave no TSC frequency");
+	setup_force_cpu_cap(X86_FEATURE_TSC_KNOWN_FREQ);
+	setup_force_cpu_cap(X86_FEATURE_TSC_RELIABLE);
+#ifdef CONFIG_ACPI
+	disable_acpi();
+#endif
+#ifdef CONFIG_PCI
+	pci_probe = 0;
+#endif
+#ifdef CONFIG_SERIAL_8250
+	serial8250_set_isa_configurator(mk_serial_fixup);
+#endif
+	pr_info("instance %u, host APIC %u, TSC %u kHz\n", mk_setup.id,
+		mk_setup.host_apicid, mk_setup.tsc_khz);
+}
+
+/**
+ * multikernel_instance_early_setup - keep an instance off the host's hardware
+ *
+ * Called for X86_SUBARCH_MULTIKERNEL before start_kernel(); only sets
+ * platform hooks, the SETUP_MULTIKERNEL record is read in arch_setup.
+ */
+void __init multikernel_instance_early_setup(void)
+{
+	x86_init.oem.arch_setup			= mk_arch_setup;
+	x86_init.resources.probe_roms		= x86_init_noop;
+	x86_init.resources.reserve_resources	= x86_init_noop;
+	x86_init.resources.dmi_setup		= x86_init_noop;
+	x86_init.mpparse.find_mptable		= x86_init_noop;
+	x86_init.mpparse.early_parse_smp_cfg	= x86_init_noop;
+	x86_init.mpparse.parse_smp_cfg		= mk_parse_smp_config;
+	x86_init.irqs.pre_vector_init		= x86_init_noop;
+	x86_init.timers.timer_init		= mk_timer_init;
+	x86_init.hyper.x2apic_available		= mk_x2apic_available;
+
+	x86_platform.calibrate_cpu		= mk_tsc_khz;
+	x86_platform.calibrate_tsc		= mk_tsc_khz;
+	x86_platform.get_wallclock		= mk_get_wallclock;
+	x86_platform.set_wallclock		= mk_set_wallclock;
+	x86_platform.get_nmi_reason		= mk_get_nmi_reason;
+	x86_platform.realmode_reserve		= x86_init_noop;
+	x86_platform.realmode_init		= x86_init_noop;
+	x86_platform.legacy.rtc			= 0;
+	x86_platform.legacy.warm_reset		= 0;
+	x86_platform.legacy.i8042		= X86_LEGACY_I8042_PLATFORM_ABSENT;
+	x86_platform.legacy.devices.pnpbios	= 0;
+
+	legacy_pic				= &null_legacy_pic;
+
+	machine_ops.restart			= mk_restart;
+	machine_ops.halt			= mk_park;
+	machine_ops.power_off			= mk_park;
+	machine_ops.emergency_restart		= mk_park;
+
+	/* A panic parks the CPU (through emergency_restart), unless panic= says otherwise. */
+	if (!panic_timeout)
+		panic_timeout = -1;
+}
+
+static int mk_panic(struct notifier_block *nb, unsigned long event, void *msg)
+{
+	mk_report(MULTIKERNEL_INSTANCE_CRASHED);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_panic_nb = {
+	.notifier_call	= mk_panic,
+};
+
+static int __init mk_instance_running(void)
+{
+	if (!mk_is_instance())
+		return 0;
+	atomic_notifier_chain_register(&panic_notifier_list, &mk_panic_nb);
+	mk_report(MULTIKERNEL_INSTANCE_RUNNING);
+	return 0;
+}
+late_initcall(mk_instance_running);

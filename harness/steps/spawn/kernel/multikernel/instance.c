@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel instances: an id, one CPU taken from the host and memory
+ * carved from the pool.  The host offlines the CPU when the instance is
+ * created and refuses to bring it online while the instance owns it.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/cpumask.h>
+#include <linux/ctype.h>
+#include <linux/idr.h>
+#include <linux/ioport.h>
+#include <linux/kernel.h>
+#include <linux/kexec.h>
+#include <linux/multikernel.h>
+#include <linux/mutex.h>
+#include <linux/sched/smt.h>
+#include <linux/slab.h>
+
+#include <kunit/visibility.h>
+
+#include "../kexec_internal.h"
+#include "internal.h"
+
+/* Serialises instance creation, destruction and state changes. */
+DEFINE_MUTEX(mk_lock);
+static DEFINE_IDR(mk_instances);
+/* CPUs owned by an instance; read locklessly by the hotplug callback. */
+static struct cpumask mk_owned_cpus;
+
+static const char * const mk_state_names[] = {
+	[MK_STATE_EMPTY]	= "empty",
+	[MK_STATE_LOADED]	= "loaded",
+	[MK_STATE_STARTING]	= "starting",
+	[MK_STATE_RUNNING]	= "running",
+	[MK_STATE_STOPPING]	= "stopping",
+	[MK_STATE_STOPPED]	= "stopped",
+	[MK_STATE_CRASHED]	= "crashed",
+	[MK_STATE_HUNG]		= "hung",
+};
+
+const char *mk_state_name(enum mk_state state)
+{
+	if (state >= ARRAY_SIZE(mk_state_names) || !mk_state_names[state])
+		return "unknown";
+	return mk_state_names[state];
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_state_name);
+
+/**
+ * mk_instance_parse - parse what is written to /sys/kernel/multikernel/create
+ * @buf:  "ID CPU SIZE", e.g. "1 3 128M"; trailing white space is allowed
+ * @id:   returns ID
+ * @cpu:  returns CPU
+ * @size: returns SIZE in bytes (memparse() suffixes)
+ *
+ * Only the syntax is checked here; the values are checked when the
+ * instance is created.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int mk_instance_parse(const char *buf, int *id, unsigned int *cpu, u64 *size)
+{
+	char sz[24], *end;
+	int i, n = 0;
+	unsigned int c;
+	u64 s;
+
+	if (sscanf(buf, "%d %u %23s %n", &i, &c, sz, &n) != 3 || !n || buf[n])
+		return -EINVAL;
+	/* memparse() would take a lone suffix ("M") as 0. */
+	if (!isdigit(sz[0]))
+		return -EINVAL;
+	s = memparse(sz, &end);
+	if (*end)
+		return -EINVAL;
+
+	*id = i;
+	*cpu = c;
+	*size = s;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_instance_parse);
+
+/* Caller holds mk_lock; userspace polls the state file. */
+void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
+{
+	lockdep_assert_held(&mk_lock);
+	if (inst->state == state)
+		return;
+	WRITE_ONCE(inst->state, state);
+	sysfs_notify(&inst->kobj, NULL, "state");
+}
+
+/*
+ * Whether the instance's CPU may be running its kernel, after taking what
+ * the instance reported (mk_instance_refresh()).  Stopped and crashed
+ * instances have parked and were reset: the host can take the CPU back
+ * with INIT.  Caller holds mk_lock.
+ */
+bool mk_instance_executing(struct mk_instance *inst)
+{
+	mk_instance_refresh(inst);
+	return inst->state == MK_STATE_STARTING ||
+	       inst->state == MK_STATE_RUNNING ||
+	       inst->state == MK_STATE_STOPPING ||
+	       inst->state == MK_STATE_HUNG;
+}
+
+/* Caller holds mk_lock. */
+struct mk_instance *mk_instance_find(int id)
+{
+	lockdep_assert_held(&mk_lock);
+	return idr_find(&mk_instances, id);
+}
+
+bool mk_cpu_is_owned(unsigned int cpu)
+{
+	return cpumask_test_cpu(cpu, &mk_owned_cpus);
+}
+
+/**
+ * multikernel_cpus_owned - whether any CPU runs (or may run) an instance
+ *
+ * The architecture must not send IPIs to "all" or "all but self" then.
+ */
+bool multikernel_cpus_owned(void)
+{
+	return !cpumask_empty(&mk_owned_cpus);
+}
+
+static int mk_check_cpu(unsigned int cpu)
+{
+	if (cpu >= nr_cpu_ids || !cpu_present(cpu))
+		return -ENODEV;
+	if (cpu == get_boot_cpu_id())
+		return -EINVAL;
+	if (mk_cpu_is_owned(cpu))
+		return -EBUSY;
+	return 0;
+}
+
+/**
+ * mk_instance_create - create an instance and take its resources
+ * @id:   1 .. MK_ID_MAX
+ * @cpu:  a present CPU other than the boot CPU, not owned by an instance
+ * @size: memory in bytes, a multiple of MK_POOL_ALIGN
+ *
+ * Return: 0; -ERANGE (bad @id), -EEXIST (@id in use), -ENODEV (no such
+ * CPU), -EINVAL (boot CPU, bad @size), -EBUSY (CPU owned by another
+ * instance), -ENOMEM (no room in the pool), or the error from taking the
+ * CPU offline.  On error nothing has changed.
+ */
+int mk_instance_create(int id, unsigned int cpu, u64 size)
+{
+	struct mk_instance *inst;
+	int ret;
+
+	if (id < 1 || id > MK_ID_MAX)
+		return -ERANGE;
+
+	mutex_lock(&mk_lock);
+	ret = -EEXIST;
+	if (idr_find(&mk_instances, id))
+		goto unlock;
+	ret = mk_check_cpu(cpu);
+	if (ret)
+		goto unlock;
+	ret = -EINVAL;
+	if (!size || !IS_ALIGNED(size, MK_POOL_ALIGN))
+		goto unlock;
+
+	ret = -ENOMEM;
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	if (!inst)
+		goto unlock;
+	inst->id = id;
+	inst->cpu = cpu;
+	inst->mem_size = size;
+	inst->state = MK_STATE_EMPTY;
+
+	ret = mk_pool_alloc(&mk_host_pool, size, &inst->mem_base);
+	if (ret) {
+		/* No pool at all is "not enough memory" too. */
+		ret = -ENOMEM;
+		goto free_inst;
+	}
+
+	ret = idr_alloc(&mk_instances, inst, id, id + 1, GFP_KERNEL);
+	if (ret < 0)
+		goto free_mem;
+
+	/*
+	 * Own the CPU first, so nothing can online it once it is down, and
+	 * the hotplug code stops IPI broadcasts (arch_smt_update()).
+	 */
+	cpumask_set_cpu(cpu, &mk_owned_cpus);
+	inst->cpu_was_online = cpu_online(cpu);
+	if (inst->cpu_was_online) {
+		ret = remove_cpu(cpu);
+		if (ret) {
+			pr_err("instance %d: cannot take CPU %u offline: %d\n",
+			       id, cpu, ret);
+			goto disown;
+		}
+	} else {
+		arch_smt_update();
+	}
+
+	snprintf(inst->res_name, sizeof(inst->res_name),
+		 "Multikernel instance %d", id);
+	inst->mem_res.name = inst->res_name;
+	inst->mem_res.start = inst->mem_base;
+	inst->mem_res.end = inst->mem_base + size - 1;
+	inst->mem_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
+	insert_resource(&iomem_resource, &inst->mem_res);
+
+	ret = mk_sysfs_add_instance(inst);
+	if (ret) {
+		mk_instance_teardown(inst);
+		/* The kobject owns @inst now; its release frees it. */
+		kobject_put(&inst->kobj);
+		goto unlock;
+	}
+
+	pr_info("instance %d: CPU %u, memory [%#llx-%#llx]\n", id, cpu,
+		(u64)inst->mem_base, (u64)inst->mem_base + size - 1);
+	mutex_unlock(&mk_lock);
+	return 0;
+
+disown:
+	cpumask_clear_cpu(cpu, &mk_owned_cpus);
+	arch_smt_update();
+	idr_remove(&mk_instances, id);
+free_mem:
+	mk_pool_free(&mk_host_pool, inst->mem_base, size);
+free_inst:
+	kfree(inst);
+unlock:
+	mutex_unlock(&mk_lock);
+	return ret;
+}
+
+/*
+ * Give an instance's resources back to the host.  Caller holds the kexec
+ * lock and mk_lock; the instance must not be executing.
+ */
+void mk_instance_teardown(struct mk_instance *inst)
+{
+	int ret;
+
+	kimage_free(inst->image);
+	inst->image = NULL;
+	idr_remove(&mk_instances, inst->id);
+	if (inst->mem_res.parent)
+		release_resource(&inst->mem_res);
+	mk_pool_free(&mk_host_pool, inst->mem_base, inst->mem_size);
+
+	cpumask_clear_cpu(inst->cpu, &mk_owned_cpus);
+	if (inst->cpu_was_online) {
+		ret = add_cpu(inst->cpu);
+		if (ret)
+			pr_err("instance %d: cannot bring CPU %u back online: %d\n",
+			       inst->id, inst->cpu, ret);
+	} else {
+		arch_smt_update();
+	}
+}
+
+/**
+ * mk_instance_destroy - give an instance's CPU and memory back to the host
+ * @id: the instance
+ *
+ * A loaded kernel is unloaded first.
+ *
+ * Return: 0, -ENOENT (no such instance) or -EBUSY (it is executing, or a
+ * kexec load is in progress).
+ */
+int mk_instance_destroy(int id)
+{
+	struct mk_instance *inst;
+	int ret = 0;
+
+	/* Loads look the instance up under the kexec lock. */
+	if (!kexec_trylock())
+		return -EBUSY;
+	mutex_lock(&mk_lock);
+	inst = idr_find(&mk_instances, id);
+	if (!inst) {
+		ret = -ENOENT;
+	} else if (mk_instance_executing(inst)) {
+		ret = -EBUSY;
+	} else {
+		mk_instance_teardown(inst);
+		mk_sysfs_del_instance(inst);
+		pr_info("instance %d: destroyed\n", id);
+	}
+	mutex_unlock(&mk_lock);
+	kexec_unlock();
+	return ret;
+}
+
+/* Refuse to bring up a CPU that an instance owns. */
+static int mk_cpu_prepare(unsigned int cpu)
+{
+	return mk_cpu_is_owned(cpu) ? -EBUSY : 0;
+}
+
+static int __init mk_instance_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					"multikernel:prepare", mk_cpu_prepare,
+					NULL);
+	return ret < 0 ? ret : 0;
+}
+core_initcall(mk_instance_init);

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /sys/kernel/multikernel/: the pool, the instances, and the files that
+ * create and destroy instances.  One value per file; see
+ * Documentation/ABI/testing/sysfs-kernel-multikernel.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/capability.h>
+#include <linux/init.h>
+#include <linux/kobject.h>
+#include <linux/string.h>
+#include <linux/kstrtox.h>
+#include <linux/multikernel.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "internal.h"
+
+static struct kobject *mk_kobj;
+static struct kset *mk_instances_kset;
+
+/* /sys/kernel/multikernel/pool/ */
+
+static ssize_t base_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%#llx\n", (u64)mk_host_pool.base);
+}
+
+static struct kobj_attribute base_attr = __ATTR_RO(base);
+
+static ssize_t total_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", mk_host_pool.size);
+}
+
+static struct kobj_attribute total_attr = __ATTR_RO(total);
+
+static ssize_t free_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", mk_pool_free_bytes(&mk_host_pool));
+}
+
+static struct kobj_attribute free_attr = __ATTR_RO(free);
+
+static struct attribute *mk_pool_attrs[] = {
+	&base_attr.attr,
+	&total_attr.attr,
+	&free_attr.attr,
+	NULL
+};
+
+static const struct attribute_group mk_pool_group = {
+	.name	= "pool",
+	.attrs	= mk_pool_attrs,
+};
+
+/* /sys/kernel/multikernel/{create,destroy} */
+
+static ssize_t create_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	unsigned int cpu;
+	u64 size;
+	int id, ret;
+
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	ret = mk_instance_parse(buf, &id, &cpu, &size);
+	if (!ret)
+		ret = mk_instance_create(id, cpu, size);
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute create_attr = __ATTR_WO(create);
+
+static ssize_t destroy_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int id, ret;
+
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	ret = kstrtoint(buf, 10, &id);
+	if (!ret)
+		ret = mk_instance_destroy(id);
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute destroy_attr = __ATTR_WO(destroy);
+
+static struct attribute *mk_top_attrs[] = {
+	&create_attr.attr,
+	&destroy_attr.attr,
+	NULL
+};
+
+static const struct attribute_group mk_top_group = {
+	.attrs	= mk_top_attrs,
+};
+
+/* /sys/kernel/multikernel/instances/<id>/ */
+
+static struct mk_instance *to_instance(struct kobject *kobj)
+{
+	return container_of(kobj, struct mk_instance, kobj);
+}
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct mk_instance *inst = to_instance(kobj);
+	enum mk_state state;
+
+	mutex_lock(&mk_lock);
+	mk_instance_refresh(inst);
+	state = inst->state;
+	mutex_unlock(&mk_lock);
+	return sysfs_emit(buf, "%s\n", mk_state_name(state));
+}
+
+static struct kobj_attribute state_attr = __ATTR_RO(state);
+
+static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_instance(kobj)->cpu);
+}
+
+static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
+
+static ssize_t memory_base_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%#llx\n", (u64)to_instance(kobj)->mem_base);
+}
+
+static struct kobj_attribute memory_base_attr = __ATTR_RO(memory_base);
+
+static ssize_t memory_size_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", to_instance(kobj)->mem_size);
+}
+
+static struct kobj_attribute memory_size_attr = __ATTR_RO(memory_size);
+
+static struct attribute *mk_instance_attrs[] = {
+	&state_attr.attr,
+	&cpus_attr.attr,
+	&memory_base_attr.attr,
+	&memory_size_attr.attr,
+	NULL
+};
+
+/* What a boot loader building the instance's boot parameters passes on. */
+static ssize_t boot_record_read(struct file *file, struct kobject *kobj,
+				struct bin_attribute *attr, char *buf,
+				loff_t off, size_t count)
+{
+	char record[256];
+	ssize_t len;
+
+	len = arch_multikernel_boot_record(to_instance(kobj)->id, record,
+					   sizeof(record));
+	if (len < 0)
+		return len;
+	return memory_read_from_buffer(buf, count, &off, record, len);
+}
+
+static BIN_ATTR_ADMIN_RO(boot_record, 0);
+
+static struct bin_attribute *mk_instance_bin_attrs[] = {
+	&bin_attr_boot_record,
+	NULL
+};
+
+static const struct attribute_group mk_instance_group = {
+	.attrs		= mk_instance_attrs,
+	.bin_attrs	= mk_instance_bin_attrs,
+};
+__ATTRIBUTE_GROUPS(mk_instance);
+
+static void mk_instance_release(struct kobject *kobj)
+{
+	kfree(to_instance(kobj));
+}
+
+static const struct kobj_type mk_instance_ktype = {
+	.release	= mk_instance_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+	.default_groups	= mk_instance_groups,
+};
+
+/*
+ * Show an instance in sysfs.  From here on the kobject owns @inst: on
+ * error too, the caller drops it with kobject_put().
+ */
+int mk_sysfs_add_instance(struct mk_instance *inst)
+{
+	inst->kobj.kset = mk_instances_kset;
+	return kobject_init_and_add(&inst->kobj, &mk_instance_ktype, NULL,
+				    "%d", inst->id);
+}
+
+void mk_sysfs_del_instance(struct mk_instance *inst)
+{
+	kobject_del(&inst->kobj);
+	kobject_put(&inst->kobj);
+}
+
+static int __init mk_sysfs_init(void)
+{
+	int ret;
+
+	mk_kobj = kobject_create_and_add("multikernel", kernel_kobj);
+	if (!mk_kobj)
+		return -ENOMEM;
+
+	ret = sysfs_create_group(mk_kobj, &mk_pool_group);
+	if (ret)
+		goto err;
+	ret = sysfs_create_group(mk_kobj, &mk_top_group);
+	if (ret)
+		goto err;
+	ret = -ENOMEM;
+	mk_instances_kset = kset_create_and_add("instances", NULL, mk_kobj);
+	if (!mk_instances_kset)
+		goto err;
+	return 0;
+err:
+	pr_err("cannot create /sys/kernel/multikernel: %d\n", ret);
+	kobject_put(mk_kobj);
+	mk_kobj = NULL;
+	return ret;
+}
+subsys_initcall(mk_sysfs_init);

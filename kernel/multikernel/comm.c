@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The host's side of an instance's communication area: carved from the
+ * pool when the instance is created, reset before each start, kept (with
+ * the instance's last log and crash reason) until the instance is
+ * destroyed.  What the instance wrote is copied out and bounded before
+ * use.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/io.h>
+#include <linux/minmax.h>
+#include <linux/multikernel.h>
+#include <linux/string.h>
+
+#include "comm.h"
+#include "internal.h"
+
+/**
+ * mk_comm_create - give an instance its communication area
+ * @inst: the instance being created
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mk_comm_create(struct mk_instance *inst)
+{
+	if (mk_pool_alloc(&mk_host_pool, MK_COMM_SIZE, &inst->comm_base))
+		return -ENOMEM;
+	inst->comm = memremap(inst->comm_base, MK_COMM_SIZE, MEMREMAP_WB);
+	if (!inst->comm) {
+		mk_pool_free(&mk_host_pool, inst->comm_base, MK_COMM_SIZE);
+		return -ENOMEM;
+	}
+	memset(inst->comm, 0, sizeof(*inst->comm));
+
+	snprintf(inst->comm_res_name, sizeof(inst->comm_res_name),
+		 "Multikernel instance %d comm", inst->id);
+	inst->comm_res.name = inst->comm_res_name;
+	inst->comm_res.start = inst->comm_base;
+	inst->comm_res.end = inst->comm_base + MK_COMM_SIZE - 1;
+	inst->comm_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
+	insert_resource(&iomem_resource, &inst->comm_res);
+	return 0;
+}
+
+void mk_comm_destroy(struct mk_instance *inst)
+{
+	if (!inst->comm)
+		return;
+	if (inst->comm_res.parent)
+		release_resource(&inst->comm_res);
+	memunmap(inst->comm);
+	inst->comm = NULL;
+	mk_pool_free(&mk_host_pool, inst->comm_base, MK_COMM_SIZE);
+}
+
+/**
+ * mk_comm_reset - a clean area for the next start
+ * @inst: the instance, not executing
+ */
+void mk_comm_reset(struct mk_instance *inst)
+{
+	struct mk_comm *comm = inst->comm;
+
+	memset(comm, 0, offsetof(struct mk_comm, to_instance));
+	comm->magic = MK_COMM_MAGIC;
+	comm->version = MK_COMM_VERSION;
+	comm->id = inst->id;
+	comm->state = MULTIKERNEL_INSTANCE_BOOTING;
+	mk_ring_reset(&comm->to_instance);
+	mk_ring_reset(&comm->to_host);
+}
+
+/* The state the instance reports; MULTIKERNEL_INSTANCE_* or garbage. */
+u32 mk_comm_state(struct mk_instance *inst)
+{
+	return READ_ONCE(inst->comm->state);
+}
+
+/**
+ * mk_comm_string - one of the instance's strings, one line, for sysfs
+ * @inst:  the instance
+ * @field: "release" or "crash_reason"
+ * @size:  sysfs room (PAGE_SIZE)
+ * @buf:   sysfs buffer
+ *
+ * Return: bytes in @buf: the string up to its first NUL or newline, with
+ * non-printable bytes replaced, and a newline.
+ */
+ssize_t mk_comm_string(struct mk_instance *inst, const char *field,
+		       size_t size, char *buf)
+{
+	const char *src;
+	size_t n, max, i;
+
+	if (!strcmp(field, "release")) {
+		src = inst->comm->release;
+		max = MK_RELEASE_LEN;
+	} else {
+		src = inst->comm->crash_reason;
+		max = MK_CRASH_LEN;
+	}
+	max = min(max, size - 1);
+	memcpy(buf, src, max);
+	for (n = 0; n < max && buf[n] && buf[n] != '\n'; n++)
+		;
+	for (i = 0; i < n; i++)
+		if (buf[i] < ' ' || buf[i] > '~')
+			buf[i] = '?';
+	buf[n++] = '\n';
+	return n;
+}
+
+/**
+ * mk_comm_console - read the instance's log as it is now
+ * @inst:  the instance
+ * @buf:   where to copy
+ * @off:   offset in the log the host still has (the last MK_CONSOLE_SIZE
+ *         bytes at most)
+ * @count: bytes wanted
+ *
+ * Return: bytes copied, 0 at the end.
+ */
+ssize_t mk_comm_console(struct mk_instance *inst, char *buf, loff_t off,
+			size_t count)
+{
+	struct mk_console_ring *con = &inst->comm->console;
+	u64 head = READ_ONCE(con->head);
+	u64 len = min_t(u64, head, MK_CONSOLE_SIZE);
+	size_t pos, chunk, done = 0;
+
+	if (off >= len)
+		return 0;
+	count = min_t(u64, count, len - off);
+	pos = (head - len + off) % MK_CONSOLE_SIZE;
+	while (done < count) {
+		chunk = min(count - done, MK_CONSOLE_SIZE - pos);
+		memcpy(buf + done, con->buf + pos, chunk);
+		done += chunk;
+		pos = 0;
+	}
+	return done;
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Message rings in a communication area: one producer and one consumer,
+ * each in its own kernel.  The producer publishes a filled slot with a
+ * release store of head; the consumer copies the slot out, checks it and
+ * then gives it back with a release store of tail.  Each side keeps its
+ * own index privately and only reads the other's, so a peer that writes
+ * garbage can lose its own messages but cannot make us read or write
+ * outside the ring.
+ */
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/log2.h>
+#include <linux/string.h>
+
+#include <asm/barrier.h>
+
+#include <kunit/visibility.h>
+
+#include "comm.h"
+
+#define MK_RING_MASK	(MK_RING_SLOTS - 1)
+
+static_assert((MK_RING_SLOTS & MK_RING_MASK) == 0);
+
+/* Empty the ring; only while neither side uses it. */
+void mk_ring_reset(struct mk_ring *ring)
+{
+	WRITE_ONCE(ring->head, 0);
+	WRITE_ONCE(ring->tail, 0);
+	WRITE_ONCE(ring->want_space, 0);
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_reset);
+
+void mk_ring_tx_init(struct mk_ring_tx *tx, struct mk_ring *ring)
+{
+	tx->ring = ring;
+	tx->head = READ_ONCE(ring->head);
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_tx_init);
+
+void mk_ring_rx_init(struct mk_ring_rx *rx, struct mk_ring *ring)
+{
+	rx->ring = ring;
+	rx->tail = READ_ONCE(ring->tail);
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_rx_init);
+
+/* A tail that is not within MK_RING_SLOTS behind head is garbage: full. */
+static bool mk_ring_no_room(struct mk_ring_tx *tx, u32 tail)
+{
+	return tx->head - tail >= MK_RING_SLOTS;
+}
+
+/**
+ * mk_ring_full - whether a send would find no free slot now
+ * @tx: the producer's view
+ *
+ * Sets want_space when full, so that the consumer rings the doorbell
+ * when it has made room; checks again after that, so the doorbell cannot
+ * be missed.
+ *
+ * Return: true if full.
+ */
+bool mk_ring_full(struct mk_ring_tx *tx)
+{
+	if (!mk_ring_no_room(tx, READ_ONCE(tx->ring->tail)))
+		return false;
+	WRITE_ONCE(tx->ring->want_space, 1);
+	/* want_space before the second look at tail; pairs with recv. */
+	smp_mb();
+	return mk_ring_no_room(tx, READ_ONCE(tx->ring->tail));
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_full);
+
+/**
+ * mk_ring_send - put one message into a ring
+ * @tx:   the producer's view; the caller serialises senders
+ * @hdr:  type, len, flags and cookie of the message; seq is filled in
+ * @data: @hdr->len bytes of payload
+ * @kick: returns whether the consumer may have gone idle before seeing
+ *        this message, i.e. whether to ring its doorbell
+ *
+ * Return: 0; -EMSGSIZE if @hdr->len is too large, -EAGAIN if the ring is
+ * full.  On error the ring is unchanged.
+ */
+int mk_ring_send(struct mk_ring_tx *tx, const struct mk_msg_hdr *hdr,
+		 const void *data, bool *kick)
+{
+	struct mk_ring *ring = tx->ring;
+	struct mk_slot *slot;
+	u32 head = tx->head;
+
+	if (hdr->len > MULTIKERNEL_MSG_MAX)
+		return -EMSGSIZE;
+	if (mk_ring_full(tx))
+		return -EAGAIN;
+
+	slot = &ring->slots[head & MK_RING_MASK];
+	memcpy(&slot->hdr, hdr, sizeof(*hdr));
+	slot->hdr.seq = head;
+	memcpy(slot->data, data, hdr->len);
+	/* The slot before head: pairs with the acquire in mk_ring_recv(). */
+	smp_store_release(&ring->head, head + 1);
+	tx->head = head + 1;
+
+	/*
+	 * A consumer that stopped at our old head published tail == head
+	 * and then looked at head again (mk_ring_empty()); one of us sees
+	 * the other's store.
+	 */
+	smp_mb();
+	*kick = READ_ONCE(ring->tail) == head;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_send);
+
+/**
+ * mk_ring_recv - take the next message out of a ring
+ * @rx:   the consumer's view; the caller serialises consumers
+ * @hdr:  returns the message's header, checked
+ * @data: returns its payload; room for MULTIKERNEL_MSG_MAX bytes
+ *
+ * The slot is copied before it is checked, so the producer cannot change
+ * it behind our back, and handed back to the producer at once.
+ *
+ * Return: 1 with a message; 0 if the ring is empty; -EBADMSG if the slot
+ * held garbage (a wrong seq or len), which is consumed and dropped;
+ * -EPROTO if head is garbage, in which case everything up to it is
+ * dropped.
+ */
+int mk_ring_recv(struct mk_ring_rx *rx, struct mk_msg_hdr *hdr, void *data)
+{
+	struct mk_ring *ring = rx->ring;
+	struct mk_slot *slot;
+	u32 head, tail = rx->tail;
+	int ret = 1;
+
+	/* Pairs with the release in mk_ring_send(). */
+	head = smp_load_acquire(&ring->head);
+	if (head == tail)
+		return 0;
+	if (head - tail > MK_RING_SLOTS) {
+		rx->tail = head;
+		ret = -EPROTO;
+		goto publish;
+	}
+
+	slot = &ring->slots[tail & MK_RING_MASK];
+	memcpy(hdr, &slot->hdr, sizeof(*hdr));
+	if (hdr->seq != tail || hdr->len > MULTIKERNEL_MSG_MAX)
+		ret = -EBADMSG;
+	else
+		memcpy(data, slot->data, hdr->len);
+	rx->tail = tail + 1;
+publish:
+	/* Done with the slot before the producer may refill it. */
+	smp_store_release(&ring->tail, rx->tail);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_recv);
+
+/**
+ * mk_ring_empty - whether the consumer has seen everything published
+ * @rx: the consumer's view
+ *
+ * Call after the last mk_ring_recv() of a batch, before going idle: a
+ * producer that published in the meantime either is seen here or sees
+ * our tail and rings the doorbell.
+ *
+ * Return: true if there is nothing more to read.
+ */
+bool mk_ring_empty(struct mk_ring_rx *rx)
+{
+	smp_mb();
+	return READ_ONCE(rx->ring->head) == rx->tail;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_empty);
+
+/**
+ * mk_ring_take_want_space - whether a producer waits for room
+ * @rx: the consumer's view
+ *
+ * Clears the request; the caller then rings the producer's doorbell.
+ *
+ * Return: true if the producer asked for room.
+ */
+bool mk_ring_take_want_space(struct mk_ring_rx *rx)
+{
+	if (!READ_ONCE(rx->ring->want_space))
+		return false;
+	WRITE_ONCE(rx->ring->want_space, 0);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_take_want_space);

@@ -136,9 +136,15 @@ static u64 mk_bench_memcpy(void *dst, const void *src, u32 size,
 	return ktime_get_ns() - t;
 }
 
-#define mk_out(b, fmt, ...) \
-	((b)->len += scnprintf(mk_bench_out + (b)->len, \
-			       MK_BENCH_OUT - (b)->len, fmt, ##__VA_ARGS__))
+static __printf(2, 3) void mk_out(struct mk_bench *b, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	b->len += vscnprintf(mk_bench_out + b->len, MK_BENCH_OUT - b->len,
+			     fmt, args);
+	va_end(args);
+}
 
 static long mk_bench_run(void *arg)
 {

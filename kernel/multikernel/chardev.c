@@ -39,7 +39,7 @@ struct mk_cdev {
 	struct miscdevice misc;
 	char name[24];
 	struct kref ref;
-	spinlock_t lock;
+	spinlock_t lock;	/* epts, queues, gone; taken in the handlers */
 	struct list_head epts;
 	bool gone;
 	struct mk_peer *peer;

@@ -350,7 +350,8 @@ void mk_instance_teardown(struct mk_instance *inst)
 	mk_cdev_del(&inst->peer);
 	kimage_free(inst->image);
 	inst->image = NULL;
-	idr_remove(&mk_instances, inst->id);
+	if (idr_find(&mk_instances, inst->id) == inst)
+		idr_remove(&mk_instances, inst->id);
 	mk_comm_destroy(inst);
 	if (inst->mem_res.parent)
 		release_resource(&inst->mem_res);
@@ -386,16 +387,27 @@ int mk_instance_destroy(int id)
 		return -EBUSY;
 	mutex_lock(&mk_lock);
 	inst = idr_find(&mk_instances, id);
-	if (!inst) {
+	if (!inst)
 		ret = -ENOENT;
-	} else if (mk_instance_executing(inst)) {
+	else if (mk_instance_executing(inst))
 		ret = -EBUSY;
-	} else {
-		mk_instance_teardown(inst);
+	else
+		idr_remove(&mk_instances, id);
+	mutex_unlock(&mk_lock);
+
+	if (!ret) {
+		/*
+		 * Out of sysfs first, without mk_lock: removal waits for
+		 * readers, which may be waiting for mk_lock.  Nothing can
+		 * start it now, it cannot be found by id.
+		 */
 		mk_sysfs_del_instance(inst);
+		mutex_lock(&mk_lock);
+		mk_instance_teardown(inst);
+		mutex_unlock(&mk_lock);
+		kobject_put(&inst->kobj);
 		pr_info("instance %d: destroyed\n", id);
 	}
-	mutex_unlock(&mk_lock);
 	kexec_unlock();
 	return ret;
 }

@@ -66,7 +66,8 @@ struct multikernel_msg;
  * @node:        in the list the doorbell interrupt walks, while attached
  * @id:          an instance id, or MULTIKERNEL_HOST
  * @doorbell:    the architecture's id of the CPU to ring
- * @attached:    rings set up; under both @tx_lock and @rx_lock
+ * @tx_on:       we may send; under @tx_lock
+ * @rx_on:       we take messages; under @rx_lock
  * @tx_lock:     serialises senders
  * @tx:          where we send
  * @tx_wait:     senders waiting for room
@@ -78,10 +79,11 @@ struct multikernel_msg;
  * @calls:       multikernel_call()s waiting for a response
  * @next_cookie: the last cookie used
  * @sent:        messages put into the ring
- * @received:    messages taken out of the ring, valid or not
+ * @received:    valid messages taken out of the ring
  * @dropped:     messages invalid, of no known type, unexpected or not
  *               delivered (ring garbage counts once per resync)
- * @doorbells:   doorbell interrupts seen while attached
+ * @doorbells:   doorbell interrupts seen while attached (from any peer:
+ *               a doorbell does not say who rang)
  * @notify:      called from the doorbell interrupt, or NULL
  * @cdev:        its /dev/multikernelN
  */
@@ -89,15 +91,16 @@ struct mk_peer {
 	struct list_head node;
 	int id;
 	u32 doorbell;
-	bool attached;
-	spinlock_t tx_lock;
+	bool tx_on;
+	bool rx_on;
+	spinlock_t tx_lock;		/* senders */
 	struct mk_ring_tx tx;
 	wait_queue_head_t tx_wait;
-	spinlock_t rx_lock;
+	spinlock_t rx_lock;		/* receivers */
 	struct mk_ring_rx rx;
 	u8 rx_buf[MULTIKERNEL_MSG_MAX];
 	struct work_struct rx_work;
-	spinlock_t calls_lock;
+	spinlock_t calls_lock;		/* calls, next_cookie */
 	struct list_head calls;
 	u64 next_cookie;
 	atomic64_t sent;

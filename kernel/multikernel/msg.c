@@ -173,7 +173,7 @@ static bool mk_peer_drain(struct mk_peer *peer, int budget)
 
 	lockdep_assert_irqs_disabled();
 	spin_lock(&peer->rx_lock);
-	if (!peer->attached)
+	if (!peer->rx_on)
 		goto out;
 	for (;;) {
 		if (!budget--) {
@@ -265,10 +265,11 @@ void mk_peer_attach(struct mk_peer *peer, struct mk_ring *tx,
 
 	spin_lock_irqsave(&peer->tx_lock, flags);
 	mk_ring_tx_init(&peer->tx, tx);
+	peer->tx_on = true;
 	spin_unlock_irqrestore(&peer->tx_lock, flags);
 	spin_lock_irqsave(&peer->rx_lock, flags);
 	mk_ring_rx_init(&peer->rx, rx);
-	peer->attached = true;
+	peer->rx_on = true;
 	spin_unlock_irqrestore(&peer->rx_lock, flags);
 
 	spin_lock(&mk_peers_lock);
@@ -293,12 +294,14 @@ void mk_peer_detach(struct mk_peer *peer)
 	spin_unlock(&mk_peers_lock);
 	synchronize_rcu();
 
-	spin_lock_irqsave(&peer->tx_lock, flags);
-	spin_lock(&peer->rx_lock);
-	peer->attached = false;
-	spin_unlock(&peer->rx_lock);
-	spin_unlock_irqrestore(&peer->tx_lock, flags);
+	/* Not nested: a handler holds rx_lock when it replies (tx_lock). */
+	spin_lock_irqsave(&peer->rx_lock, flags);
+	peer->rx_on = false;
+	spin_unlock_irqrestore(&peer->rx_lock, flags);
 	cancel_work_sync(&peer->rx_work);
+	spin_lock_irqsave(&peer->tx_lock, flags);
+	peer->tx_on = false;
+	spin_unlock_irqrestore(&peer->tx_lock, flags);
 	wake_up_all(&peer->tx_wait);
 
 	spin_lock_irqsave(&peer->calls_lock, flags);
@@ -350,7 +353,7 @@ static int mk_peer_try_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 	int ret;
 
 	spin_lock_irqsave(&peer->tx_lock, flags);
-	if (!peer->attached)
+	if (!peer->tx_on)
 		ret = -ENOTCONN;
 	else
 		ret = mk_ring_send(&peer->tx, hdr, data, &kick);
@@ -369,7 +372,7 @@ bool mk_peer_writable(struct mk_peer *peer)
 	bool ret;
 
 	spin_lock_irqsave(&peer->tx_lock, flags);
-	ret = !peer->attached || !mk_ring_full(&peer->tx);
+	ret = !peer->tx_on || !mk_ring_full(&peer->tx);
 	spin_unlock_irqrestore(&peer->tx_lock, flags);
 	return ret;
 }
@@ -407,9 +410,9 @@ int mk_peer_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
  * @len:   payload bytes, at most MULTIKERNEL_MSG_MAX
  * @block: wait for room in a full ring instead of failing; may sleep then
  *
- * Return: 0 once the message is in the ring; -ENOENT (no such peer),
- * -ENOTCONN (it is not running), -EMSGSIZE, -EAGAIN (full) or
- * -ERESTARTSYS.
+ * Return: 0 once the message is in the ring; -EINVAL (a user type),
+ * -ENOENT (no such peer), -ENOTCONN (it is not running), -EMSGSIZE,
+ * -EAGAIN (full) or -ERESTARTSYS.
  */
 int multikernel_send(int peer, u32 type, const void *data, size_t len,
 		     bool block)
@@ -418,6 +421,8 @@ int multikernel_send(int peer, u32 type, const void *data, size_t len,
 	struct mk_peer *p;
 	int ret;
 
+	if (type >= MULTIKERNEL_MSG_USER_FIRST)
+		return -EINVAL;
 	if (len > MULTIKERNEL_MSG_MAX)
 		return -EMSGSIZE;
 	p = mk_peer_get(peer);

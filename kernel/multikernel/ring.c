@@ -172,6 +172,7 @@ EXPORT_SYMBOL_IF_KUNIT(mk_ring_recv);
  */
 bool mk_ring_empty(struct mk_ring_rx *rx)
 {
+	/* Our tail before this look at head; pairs with mk_ring_send(). */
 	smp_mb();
 	return READ_ONCE(rx->ring->head) == rx->tail;
 }

@@ -355,10 +355,10 @@ int mk_sysfs_add_instance(struct mk_instance *inst)
 				    "%d", inst->id);
 }
 
+/* Take an instance out of sysfs; the caller still holds its reference. */
 void mk_sysfs_del_instance(struct mk_instance *inst)
 {
 	kobject_del(&inst->kobj);
-	kobject_put(&inst->kobj);
 }
 
 static int __init mk_sysfs_init(void)

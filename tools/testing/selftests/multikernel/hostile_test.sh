@@ -7,7 +7,7 @@
 #   ("mk_msg flood-workload", pinned with taskset) may then take at most
 #   3 x its time before the instance started + 1000 ms on CPU 1, and at
 #   most 40 x + 1000 ms on CPU 0, which takes the doorbells (measured in
-#   QEMU TCG: about 17 x; see the admin guide).  The host can still kill
+#   QEMU TCG: about 12 to 17 x; see the admin guide).  The host can still kill
 #   the instance and get its CPU and memory back.
 # - garbage (mk.instance=garbage): the instance writes random bytes over
 #   its ring to the host and rings once; the host counts what it drops in

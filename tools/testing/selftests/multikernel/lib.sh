@@ -101,7 +101,7 @@ mk_spawn() {
 # mk_finish ID: take everything back; the host must have all it had.
 mk_finish() {
 	case "$(mk_state "$1")" in
-	starting|running|hung)
+	starting|running|stopping|hung)
 		kexec -m --kill --id="$1" || return 1 ;;
 	esac
 	kexec -m -u --id="$1" >/dev/null || return 1

@@ -98,7 +98,8 @@ result "read/write before bind: EDESTADDRREQ, bind outside 0x100..0xffff: EINVAL
 counted() {
 	sent=$(counter msg_sent) && recv=$(counter msg_received) &&
 		dropped=$(counter msg_dropped) || return 1
-	ktap_print_msg "msg_sent +$((sent - sent0)), msg_received +$((recv - recv0)), msg_dropped +$((dropped - dropped0)); wanted +$n, +$n, +0"
+	ktap_print_msg "msg_sent +$((sent - sent0)), msg_received +$((recv - recv0))," \
+		"msg_dropped +$((dropped - dropped0)); wanted +$n, +$n, +0"
 	[ $((sent - sent0)) -ge $n ] && [ $((recv - recv0)) -ge $n ] &&
 		[ "$dropped" = "$dropped0" ]
 }

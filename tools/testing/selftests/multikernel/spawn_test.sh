@@ -77,7 +77,7 @@ check panic crashed
 desc="two instances run at once, each stops alone, host unharmed"
 a=
 b=
-if [ "$cpu" -ge 3 ] && [ "$(cat $MK/pool/total)" -ge $((256 << 20)) ]; then
+if [ "$cpu" -ge 3 ] && [ "$(cat $MK/pool/total)" -ge $((260 << 20)) ]; then
 	if a=$(mk_spawn idle -s "$cpu") && b=$(mk_spawn idle -s $((cpu - 1))) &&
 	   mk_wait_state "$a" running && mk_wait_state "$b" running && host_works &&
 	   kexec -m --kill --id="$a" && [ "$(mk_state "$b")" = running ] &&
@@ -91,7 +91,7 @@ if [ "$cpu" -ge 3 ] && [ "$(cat $MK/pool/total)" -ge $((256 << 20)) ]; then
 		ktap_test_fail "$desc"
 	fi
 else
-	ktap_test_skip "$desc (needs 4 CPUs and a pool of 256M)"
+	ktap_test_skip "$desc (needs 4 CPUs and a pool of 260M)"
 fi
 
 ktap_finished

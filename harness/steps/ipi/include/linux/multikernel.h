@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Multikernel: boot further kernels on CPUs and memory reserved by the host.
+ */
+#ifndef _LINUX_MULTIKERNEL_H
+#define _LINUX_MULTIKERNEL_H
+
+#include <linux/err.h>
+#include <linux/kexec.h>
+#include <uapi/linux/multikernel.h>
+
+/* The instance id carried in kexec_load()/kexec_file_load() flags. */
+#define KEXEC_MK_ID_OF(flags)	(((flags) & KEXEC_MK_ID_MASK) >> KEXEC_MK_ID_SHIFT)
+
+struct kimage;
+
+#ifdef CONFIG_MULTIKERNEL
+void __init multikernel_reserve_pool(void);
+
+/* kexec integration; the caller holds the kexec lock. */
+struct kimage **multikernel_kexec_dest(unsigned long flags, bool unload);
+int multikernel_kimage_init(struct kimage *image, unsigned long flags);
+void multikernel_kexec_done(unsigned long flags);
+
+int multikernel_reboot(unsigned int cmd, void __user *arg);
+bool multikernel_cpus_owned(void);
+
+/* Provided by the architecture. */
+ssize_t arch_multikernel_boot_record(int id, void *buf, size_t size);
+int arch_multikernel_prepare(struct kimage *image);
+/* The CPU hotplug lock is held for writing. */
+int arch_multikernel_start(unsigned int cpu, struct kimage *image);
+int arch_multikernel_stop(unsigned int cpu);
+void arch_multikernel_ring_doorbell(u32 target);
+u32 arch_multikernel_doorbell_of(unsigned int cpu);
+#else
+static inline void multikernel_reserve_pool(void) { }
+
+static inline struct kimage **multikernel_kexec_dest(unsigned long flags,
+						     bool unload)
+{
+	return ERR_PTR(-EINVAL);
+}
+
+static inline int multikernel_kimage_init(struct kimage *image,
+					  unsigned long flags)
+{
+	return -EINVAL;
+}
+
+static inline void multikernel_kexec_done(unsigned long flags) { }
+
+static inline bool multikernel_cpus_owned(void)
+{
+	return false;
+}
+#endif
+
+#endif /* _LINUX_MULTIKERNEL_H */

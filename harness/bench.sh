@@ -14,6 +14,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 log=$top/build/logs/bench.log
 
+rm -f "$log"
 start=$(date +%s%N)
 "$top/harness/qemu.sh" -t 600 bench mk.run=bench kunit.enable=0 \
 	multikernel_pool=512M@1G &

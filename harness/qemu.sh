@@ -18,7 +18,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bz=$top/build/obj/arch/x86/boot/bzImage
 initrd=$top/build/initramfs.cpio
 logs=$top/build/logs
-timeout=${MK_TIMEOUT:-300}
+timeout=${MK_TIMEOUT:-900}
 interactive=0
 
 while getopts "t:i" o; do

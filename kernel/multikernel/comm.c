@@ -78,29 +78,18 @@ u32 mk_comm_state(struct mk_instance *inst)
 }
 
 /**
- * mk_comm_string - one of the instance's strings, one line, for sysfs
- * @inst:  the instance
- * @field: "release" or "crash_reason"
- * @size:  sysfs room (PAGE_SIZE)
- * @buf:   sysfs buffer
+ * mk_comm_string - a string the instance wrote, as one line for sysfs
+ * @src: the field in the communication area
+ * @max: its size
+ * @buf: sysfs buffer (PAGE_SIZE)
  *
- * Return: bytes in @buf: the string up to its first NUL or newline, with
- * non-printable bytes replaced, and a newline.
+ * Return: bytes in @buf: @src up to its first NUL or newline, at most
+ * @max bytes, non-printable bytes replaced, and a newline.
  */
-ssize_t mk_comm_string(struct mk_instance *inst, const char *field,
-		       size_t size, char *buf)
+ssize_t mk_comm_string(const char *src, size_t max, char *buf)
 {
-	const char *src;
-	size_t n, max, i;
+	size_t n, i;
 
-	if (!strcmp(field, "release")) {
-		src = inst->comm->release;
-		max = MK_RELEASE_LEN;
-	} else {
-		src = inst->comm->crash_reason;
-		max = MK_CRASH_LEN;
-	}
-	max = min(max, size - 1);
 	memcpy(buf, src, max);
 	for (n = 0; n < max && buf[n] && buf[n] != '\n'; n++)
 		;

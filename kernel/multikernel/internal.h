@@ -210,8 +210,7 @@ int mk_comm_create(struct mk_instance *inst);
 void mk_comm_destroy(struct mk_instance *inst);
 void mk_comm_reset(struct mk_instance *inst);
 u32 mk_comm_state(struct mk_instance *inst);
-ssize_t mk_comm_string(struct mk_instance *inst, const char *field,
-		       size_t size, char *buf);
+ssize_t mk_comm_string(const char *src, size_t max, char *buf);
 ssize_t mk_comm_console(struct mk_instance *inst, char *buf, loff_t off,
 			size_t count);
 

@@ -214,7 +214,8 @@ static struct kobj_attribute memory_size_attr = __ATTR_RO(memory_size);
 static ssize_t release_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return mk_comm_string(to_instance(kobj), "release", PAGE_SIZE, buf);
+	return mk_comm_string(to_instance(kobj)->comm->release, MK_RELEASE_LEN,
+			      buf);
 }
 
 static struct kobj_attribute release_attr = __ATTR_RO(release);
@@ -222,7 +223,8 @@ static struct kobj_attribute release_attr = __ATTR_RO(release);
 static ssize_t crash_reason_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return mk_comm_string(to_instance(kobj), "crash_reason", PAGE_SIZE, buf);
+	return mk_comm_string(to_instance(kobj)->comm->crash_reason,
+			      MK_CRASH_LEN, buf);
 }
 
 static struct kobj_attribute crash_reason_attr = __ATTR_RO(crash_reason);

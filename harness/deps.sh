@@ -2,53 +2,89 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install everything the harness needs on a Debian 12 machine (run as root).
-# Idempotent: packages already installed are not touched, apt is only run
-# when something is missing.
+# Idempotent: apt is only run when something is missing.
+#
+# Three things come from newer suites, each pinned so that nothing else
+# does:
+#   linux-source-7.2   trixie-backports (arch all; needs binutils, xz-utils)
+#   kexec-tools source sid, for `apt-get source` only (harness/kexec-tools.sh)
+#   qemu-system-x86    bookworm-backports (10.x: x2APIC under TCG)
 set -euo pipefail
 
 pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
 	ccache sparse python3 python3-ply python3-git perl git rsync kmod
-	linux-source-6.12 qemu-system-x86 busybox-static
-	dpkg-dev file
+	busybox-static dpkg-dev file
 )
+linux_suite=trixie-backports
+linux_pkg=linux-source-7.2
+qemu_suite=bookworm-backports
+qemu_major=10
 
 die() { echo "deps: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (apt-get install)"
 command -v apt-get >/dev/null || die "needs a Debian system with apt-get"
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing+=("$p")
+	installed "$p" || missing+=("$p")
 done
+need_linux=0
+installed "$linux_pkg" || need_linux=1
+need_qemu=0
+v=$(qemu-system-x86_64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
+[ "${v:-0}" -ge $qemu_major ] || need_qemu=1
 
-# `apt-get source kexec-tools` needs a deb-src line for the main suite.
-src_list=/etc/apt/sources.list.d/multikernel-src.sources
-need_src=0
-if ! grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	. /etc/os-release
-	cat > "$src_list" <<SRC
-Types: deb-src
+# The extra suites.  Priority 1: apt takes nothing from trixie-backports or
+# sid unless asked by name; bookworm-backports is not-automatic already.
+list=/etc/apt/sources.list.d/multikernel.sources
+pin=/etc/apt/preferences.d/multikernel
+want_list="Types: deb
 URIs: http://deb.debian.org/debian
-Suites: ${VERSION_CODENAME:-bookworm}
+Suites: $linux_suite $qemu_suite
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-	need_src=1
+
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+want_pin="Package: *
+Pin: release n=$linux_suite
+Pin-Priority: 1
+
+Package: *
+Pin: release n=sid
+Pin-Priority: 1"
+need_update=0
+if [ "$(cat "$list" 2>/dev/null)" != "$want_list" ] || [ "$(cat "$pin" 2>/dev/null)" != "$want_pin" ]; then
+	echo "$want_list" > "$list"
+	echo "$want_pin" > "$pin"
+	need_update=1
 fi
 
-if [ ${#missing[@]} -gt 0 ] || [ $need_src = 1 ]; then
-	echo "deps: installing: ${missing[*]:-(deb-src index only)}"
+if [ ${#missing[@]} -gt 0 ] || [ $need_linux = 1 ] || [ $need_qemu = 1 ] || [ $need_update = 1 ]; then
 	export DEBIAN_FRONTEND=noninteractive
+	echo "deps: installing: ${missing[*]} $([ $need_linux = 1 ] && echo "$linux_pkg/$linux_suite") $([ $need_qemu = 1 ] && echo "qemu-system-x86/$qemu_suite")"
 	apt-get update -qq || die "apt-get update failed"
-	if [ ${#missing[@]} -gt 0 ]; then
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-			die "apt-get install failed for: ${missing[*]}"
+	if [ ${#missing[@]} -gt 0 ] || [ $need_linux = 1 ]; then
+		extra=()
+		[ $need_linux = 1 ] && extra+=("$linux_pkg/$linux_suite")
+		apt-get install -y -qq --no-install-recommends ${missing[@]+"${missing[@]}"} \
+			${extra[@]+"${extra[@]}"} >/dev/null ||
+			die "apt-get install failed for: ${missing[*]} ${extra[*]}"
+	fi
+	if [ $need_qemu = 1 ]; then
+		apt-get install -y -qq --no-install-recommends -t "$qemu_suite" \
+			qemu-system-x86 >/dev/null ||
+			die "apt-get install -t $qemu_suite qemu-system-x86 failed"
 	fi
 fi
 
-ls /usr/src/linux-source-6.12.tar.xz >/dev/null 2>&1 ||
-	die "linux-source-6.12 installed but /usr/src/linux-source-6.12.tar.xz is missing"
+ls /usr/src/$linux_pkg.tar.xz >/dev/null 2>&1 ||
+	die "$linux_pkg installed but /usr/src/$linux_pkg.tar.xz is missing"
 echo "deps: ok"

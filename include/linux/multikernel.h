@@ -9,8 +9,24 @@
 #include <linux/kexec.h>
 #include <uapi/linux/multikernel.h>
 
-/* The instance id carried in kexec_load()/kexec_file_load() flags. */
-#define KEXEC_MK_ID_OF(flags)	(((flags) & KEXEC_MK_ID_MASK) >> KEXEC_MK_ID_SHIFT)
+/*
+ * The instance id carried in bits 32..47 of kexec_load()/kexec_file_load()
+ * flags; bits 48..63 are reserved and must be zero with it.
+ */
+#define KEXEC_MK_ID_OF(flags)	(((u64)(flags) & KEXEC_MK_ID_MASK) >> KEXEC_MK_ID_SHIFT)
+#define KEXEC_MK_RESERVED_MASK	(~0ULL << 48)
+
+/* The flags carry an instance id. */
+static inline bool kexec_mk_id_present(unsigned long flags)
+{
+	return (u64)flags & KEXEC_MK_ID_MASK;
+}
+
+/* The flags carry an instance id that is not zero, and nothing above it. */
+static inline bool kexec_mk_id_valid(unsigned long flags)
+{
+	return KEXEC_MK_ID_OF(flags) && !((u64)flags & KEXEC_MK_RESERVED_MASK);
+}
 
 struct kimage;
 struct mk_peer;

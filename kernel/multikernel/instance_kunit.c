@@ -89,4 +89,4 @@ kunit_test_suite(mk_instance_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for multikernel instances");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

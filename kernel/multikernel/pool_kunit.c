@@ -225,4 +225,4 @@ kunit_test_suite(mk_pool_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the multikernel pool");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

@@ -223,4 +223,4 @@ kunit_test_suite(mk_ring_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for multikernel message rings");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

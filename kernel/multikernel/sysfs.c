@@ -297,7 +297,7 @@ static struct attribute *mk_instance_attrs[] = {
 
 /* What a boot loader building the instance's boot parameters passes on. */
 static ssize_t boot_record_read(struct file *file, struct kobject *kobj,
-				struct bin_attribute *attr, char *buf,
+				const struct bin_attribute *attr, char *buf,
 				loff_t off, size_t count)
 {
 	struct multikernel_self self;
@@ -315,7 +315,7 @@ static BIN_ATTR_ADMIN_RO(boot_record, 0);
 
 /* The instance's kernel log, as far as the host keeps it. */
 static ssize_t console_read(struct file *file, struct kobject *kobj,
-			    struct bin_attribute *attr, char *buf,
+			    const struct bin_attribute *attr, char *buf,
 			    loff_t off, size_t count)
 {
 	return mk_comm_console(to_instance(kobj), buf, off, count);
@@ -323,7 +323,7 @@ static ssize_t console_read(struct file *file, struct kobject *kobj,
 
 static BIN_ATTR_ADMIN_RO(console, MK_CONSOLE_SIZE);
 
-static struct bin_attribute *mk_instance_bin_attrs[] = {
+static const struct bin_attribute *const mk_instance_bin_attrs[] = {
 	&bin_attr_boot_record,
 	&bin_attr_console,
 	NULL

@@ -37,8 +37,8 @@ int mk_pool_alloc(struct mk_pool *pool, u64 size, phys_addr_t *base);
 void mk_pool_free(struct mk_pool *pool, phys_addr_t base, u64 size);
 u64 mk_pool_free_bytes(struct mk_pool *pool);
 
-/* Instance ids are 1 .. MK_ID_MAX: they travel in kexec flag bits 5..15. */
-#define MK_ID_MAX		2047
+/* Instance ids are 1 .. MK_ID_MAX: they travel in kexec flag bits 32..47. */
+#define MK_ID_MAX		65535
 
 enum mk_state {
 	MK_STATE_EMPTY,		/* created, nothing loaded */

@@ -158,7 +158,7 @@ static struct attribute *mk_instance_attrs[] = {
 
 /* What a boot loader building the instance's boot parameters passes on. */
 static ssize_t boot_record_read(struct file *file, struct kobject *kobj,
-				struct bin_attribute *attr, char *buf,
+				const struct bin_attribute *attr, char *buf,
 				loff_t off, size_t count)
 {
 	char record[256];
@@ -173,7 +173,7 @@ static ssize_t boot_record_read(struct file *file, struct kobject *kobj,
 
 static BIN_ATTR_ADMIN_RO(boot_record, 0);
 
-static struct bin_attribute *mk_instance_bin_attrs[] = {
+static const struct bin_attribute *const mk_instance_bin_attrs[] = {
 	&bin_attr_boot_record,
 	NULL
 };

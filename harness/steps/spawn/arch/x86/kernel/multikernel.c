@@ -13,7 +13,6 @@
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
-#include <linux/cc_platform.h>
 #include <linux/delay.h>
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
@@ -21,8 +20,10 @@
 
 #include <asm/apic.h>
 #include <asm/bootparam.h>
+#include <asm/cpu.h>
 #include <asm/e820/types.h>
 #include <asm/multikernel.h>
+#include <asm/sections.h>
 #include <asm/setup_data.h>
 #include <asm/tsc.h>
 
@@ -32,27 +33,33 @@
 /* One start at a time: the callers hold the CPU hotplug lock for writing. */
 static struct {
 	struct kimage *image;
-	unsigned long page_list[PAGES_NR];
-	unsigned int host_mem_enc_active;
 	int arrived;
 } mk_boot;
 
-/* Runs on the instance's CPU, in the host, on its idle stack, IRQs off. */
-static void __noreturn mk_ap_entry(void)
+/*
+ * Runs on the instance's CPU, in the host, on its idle stack, IRQs off.
+ * machine_kexec_prepare() copied relocate_kernel, with this image's page
+ * table and control page, into the control page at load time; call it
+ * there, as machine_kexec() does.
+ */
+static void __noreturn __nocfi mk_ap_entry(void)
 {
-	unsigned long page_list[PAGES_NR];
-	unsigned long head = mk_boot.image->head;
-	unsigned long start = mk_boot.image->start;
-	unsigned int enc = mk_boot.host_mem_enc_active;
+	struct kimage *image = mk_boot.image;
+	void *control_page = page_address(image->control_code_page);
+	relocate_kernel_fn *relocate = control_page +
+		((unsigned long)relocate_kernel - (unsigned long)__relocate_kernel_start);
+	unsigned long head = image->head;
+	unsigned long start = image->start;
 
-	memcpy(page_list, mk_boot.page_list, sizeof(page_list));
 	/* The host may reuse mk_boot from here on. */
 	smp_store_release(&mk_boot.arrived, 1);
 
-	relocate_kernel(head, (unsigned long)page_list, start, 0, enc);
+	cet_disable();
+	relocate(head, virt_to_phys(control_page), start, 0);
 	for (;;)
 		native_halt();
 }
+ANNOTATE_NOCFI_SYM(mk_ap_entry);
 
 /**
  * arch_multikernel_start - start a loaded image on an offline CPU
@@ -66,16 +73,9 @@ static void __noreturn mk_ap_entry(void)
  */
 int arch_multikernel_start(unsigned int cpu, struct kimage *image)
 {
-	void *control_page = page_address(image->control_code_page);
 	int i, ret;
 
-	__memcpy(control_page, relocate_kernel, KEXEC_CONTROL_CODE_MAX_SIZE);
-	mk_boot.page_list[PA_CONTROL_PAGE] = virt_to_phys(control_page);
-	mk_boot.page_list[VA_CONTROL_PAGE] = (unsigned long)control_page;
-	mk_boot.page_list[PA_TABLE_PAGE] = __pa(image->arch.pgd);
-	mk_boot.page_list[PA_SWAP_PAGE] = 0;
 	mk_boot.image = image;
-	mk_boot.host_mem_enc_active = cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT);
 	WRITE_ONCE(mk_boot.arrived, 0);
 
 	ret = multikernel_kick_ap(cpu, mk_ap_entry);

@@ -101,6 +101,17 @@ boot() {
 	ok "boot $name reaches the end of /init"
 }
 
+# boot_x NAME KERNEL-ARGS...: the same, in x2APIC mode (qemu.sh -x).
+boot_x() {
+	local name=$1; shift
+	step "boot $name (x2APIC): $*"
+	if ! "$h/qemu.sh" -x "$name" "$@"; then
+		bad "boot $name reaches the end of /init"
+		return 1
+	fi
+	ok "boot $name reaches the end of /init"
+}
+
 # ktap NAME SECTION: add the section's results to the totals.
 ktap() {
 	local out counts p f s
@@ -136,9 +147,20 @@ if boot pool mk.run=test multikernel_pool=512M@1G; then
 	done
 	instance_said pool "Kernel panic - not syncing: Attempted to kill init!"
 fi
-if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M; then
+# Where the pool lies matters only to the pool, the loads and a spawn.
+if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M \
+	mk.tests=pool_test,instance_test,load_test,spawn_test.sh; then
 	ktap anywhere kselftest
 	log_has anywhere "multikernel: pool reserved: "
+fi
+# x2APIC: the host and its instances in x2APIC mode (ICR by MSR), running
+# what sends IPIs: spawn, messages, lifecycle.
+if boot_x x2apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G \
+	mk.tests=spawn_test.sh,msg_test.sh,lifecycle_test.sh; then
+	ktap x2apic kselftest
+	log_has x2apic "x2apic enabled"
+	instance_said x2apic "mk-instance: up, kernel "
+	instance_said x2apic "x2apic: enabled by BIOS, switching to x2apic ops"
 fi
 # kexec_load_disabled stays set until reboot: a boot of its own.
 if boot disabled mk.run=test kunit.enable=0 mk.kexec_load_disabled=1 multikernel_pool=512M@1G; then

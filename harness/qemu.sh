@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the harness kernel and initramfs in QEMU.
-#   harness/qemu.sh [-t SECONDS] [-i] NAME [KERNEL-ARGS...]
+#   harness/qemu.sh [-t SECONDS] [-i] [-x] NAME [KERNEL-ARGS...]
 # -i: interactive, console on this terminal (for mk.run=shell).
+# -x: x2APIC: q35 with an intel-iommu doing interrupt remapping (eim=on),
+#     which QEMU 10 offers under TCG; without it Linux stays in xAPIC mode.
 # Otherwise the first serial port (host console) goes to build/logs/NAME.log
 # and the second (future instance console) to build/logs/NAME.ttyS1.log.
 # Exit status: 0 when the guest reached "mk-harness: done", 1 when it did
@@ -20,16 +22,18 @@ initrd=$top/build/initramfs.cpio
 logs=$top/build/logs
 timeout=${MK_TIMEOUT:-900}
 interactive=0
+x2apic=0
 
-while getopts "t:i" o; do
+while getopts "t:ix" o; do
 	case $o in
 	t) timeout=$OPTARG ;;
 	i) interactive=1 ;;
+	x) x2apic=1 ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-name=${1:?usage: qemu.sh [-t SECONDS] [-i] NAME [KERNEL-ARGS...]}
+name=${1:?usage: qemu.sh [-t SECONDS] [-i] [-x] NAME [KERNEL-ARGS...]}
 shift
 
 [ -f "$bz" ] || { echo "qemu: $bz missing (run: make kernel)" >&2; exit 2; }
@@ -38,7 +42,10 @@ mkdir -p "$logs"
 
 # sockets=4: SeaBIOS lists only the first CPU of each package in its MP
 # table, and the harness kernel has no ACPI.
-base=(qemu-system-x86_64 -M pc -cpu max -smp 4,sockets=4,cores=1,threads=1 -m 2G -no-reboot
+machine=(-M pc -cpu max)
+[ $x2apic = 1 ] && machine=(-M q35 -cpu max,+x2apic
+			    -device intel-iommu,intremap=on,eim=on)
+base=(qemu-system-x86_64 "${machine[@]}" -smp 4,sockets=4,cores=1,threads=1 -m 2G -no-reboot
       -kernel "$bz" -initrd "$initrd" -display none -monitor none)
 
 accel() {

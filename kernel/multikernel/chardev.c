@@ -85,7 +85,7 @@ static int mk_cdev_open(struct inode *inode, struct file *file)
 					    struct mk_cdev, misc);
 	struct mk_ept *ept;
 
-	ept = kzalloc(sizeof(*ept), GFP_KERNEL);
+	ept = kzalloc_obj(*ept, GFP_KERNEL);
 	if (!ept)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&ept->queue);
@@ -281,7 +281,7 @@ int mk_cdev_add(struct mk_peer *peer)
 	struct mk_cdev *cdev;
 	int ret;
 
-	cdev = kzalloc(sizeof(*cdev), GFP_KERNEL);
+	cdev = kzalloc_obj(*cdev, GFP_KERNEL);
 	if (!cdev)
 		return -ENOMEM;
 	kref_init(&cdev->ref);

@@ -10,7 +10,6 @@
 #include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
-#include <linux/idr.h>
 #include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/kexec.h>
@@ -19,6 +18,7 @@
 #include <linux/sched/smt.h>
 #include <linux/timekeeping.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include <kunit/visibility.h>
 
@@ -27,7 +27,7 @@
 
 /* Serialises instance creation, destruction and state changes. */
 DEFINE_MUTEX(mk_lock);
-static DEFINE_IDR(mk_instances);
+static DEFINE_XARRAY(mk_instances);
 /* CPUs owned by an instance; read locklessly by the hotplug callback. */
 static struct cpumask mk_owned_cpus;
 
@@ -137,11 +137,11 @@ bool mk_instance_executing(struct mk_instance *inst)
 bool mk_instances_refresh(void)
 {
 	struct mk_instance *inst;
+	unsigned long id;
 	bool any = false;
-	int id;
 
 	mutex_lock(&mk_lock);
-	idr_for_each_entry(&mk_instances, inst, id)
+	xa_for_each(&mk_instances, id, inst)
 		any |= mk_instance_executing(inst);
 	mutex_unlock(&mk_lock);
 	return any;
@@ -151,7 +151,7 @@ bool mk_instances_refresh(void)
 struct mk_instance *mk_instance_find(int id)
 {
 	lockdep_assert_held(&mk_lock);
-	return idr_find(&mk_instances, id);
+	return xa_load(&mk_instances, id);
 }
 
 /**
@@ -167,7 +167,7 @@ struct mk_peer *mk_instance_peer_get(int id)
 	struct mk_instance *inst;
 
 	mutex_lock(&mk_lock);
-	inst = idr_find(&mk_instances, id);
+	inst = xa_load(&mk_instances, id);
 	if (inst)
 		kobject_get(&inst->kobj);
 	mutex_unlock(&mk_lock);
@@ -251,7 +251,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 
 	mutex_lock(&mk_lock);
 	ret = -EEXIST;
-	if (idr_find(&mk_instances, id))
+	if (xa_load(&mk_instances, id))
 		goto unlock;
 	ret = mk_check_cpu(cpu);
 	if (ret)
@@ -261,7 +261,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 		goto unlock;
 
 	ret = -ENOMEM;
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	inst = kzalloc_obj(*inst, GFP_KERNEL);
 	if (!inst)
 		goto unlock;
 	inst->id = id;
@@ -282,7 +282,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	mk_peer_init(&inst->peer, id, arch_multikernel_doorbell_of(cpu));
 	inst->peer.notify = mk_instance_notify;
 
-	ret = idr_alloc(&mk_instances, inst, id, id + 1, GFP_KERNEL);
+	ret = xa_insert(&mk_instances, id, inst, GFP_KERNEL);
 	if (ret < 0)
 		goto free_comm;
 
@@ -327,7 +327,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 disown:
 	cpumask_clear_cpu(cpu, &mk_owned_cpus);
 	arch_smt_update();
-	idr_remove(&mk_instances, id);
+	xa_erase(&mk_instances, id);
 free_comm:
 	mk_comm_destroy(inst);
 free_mem:
@@ -350,8 +350,8 @@ void mk_instance_teardown(struct mk_instance *inst)
 	mk_cdev_del(&inst->peer);
 	kimage_free(inst->image);
 	inst->image = NULL;
-	if (idr_find(&mk_instances, inst->id) == inst)
-		idr_remove(&mk_instances, inst->id);
+	if (xa_load(&mk_instances, inst->id) == inst)
+		xa_erase(&mk_instances, inst->id);
 	mk_comm_destroy(inst);
 	if (inst->mem_res.parent)
 		release_resource(&inst->mem_res);
@@ -386,13 +386,13 @@ int mk_instance_destroy(int id)
 	if (!kexec_trylock())
 		return -EBUSY;
 	mutex_lock(&mk_lock);
-	inst = idr_find(&mk_instances, id);
+	inst = xa_load(&mk_instances, id);
 	if (!inst)
 		ret = -ENOENT;
 	else if (mk_instance_executing(inst))
 		ret = -EBUSY;
 	else
-		idr_remove(&mk_instances, id);
+		xa_erase(&mk_instances, id);
 	mutex_unlock(&mk_lock);
 
 	if (!ret) {

@@ -69,7 +69,7 @@ int multikernel_register_handler(u32 type, multikernel_msg_handler_t fn,
 
 	if (type >= MULTIKERNEL_MSG_USER_FIRST || !fn)
 		return -EINVAL;
-	h = kmalloc(sizeof(*h), GFP_KERNEL);
+	h = kmalloc_obj(*h, GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;
 	h->fn = fn;

@@ -187,7 +187,7 @@ TEST_F(mk, bad_create)
 		int err;
 	} *c, cases[] = {
 		{ "id 0",		"0 %d 2M",	-ERANGE },
-		{ "id 2048",		"2048 %d 2M",	-ERANGE },
+		{ "id 65536",		"65536 %d 2M",	-ERANGE },
 		{ "negative id",	"-1 %d 2M",	-ERANGE },
 		{ "boot CPU",		"1 0 2M",	-EINVAL },
 		{ "absent CPU",		"1 %s 2M",	-ENODEV },

@@ -28,7 +28,7 @@
 #define KEXEC_ARCH_X86_64	(62 << 16)
 #endif
 
-static long file_load(int id, unsigned long extra)
+static long file_load_flags(unsigned long flags)
 {
 	const char *kernel = getenv("MK_KERNEL") ?: "/boot/bzImage";
 	static const char cmdline[] = "console=ttyS1";
@@ -38,11 +38,15 @@ static long file_load(int id, unsigned long extra)
 	if (fd < 0)
 		return -errno;
 	ret = syscall(SYS_kexec_file_load, fd, -1, sizeof(cmdline), cmdline,
-		      KEXEC_FILE_MULTIKERNEL | KEXEC_FILE_NO_INITRAMFS |
-		      KEXEC_MK_ID(id) | extra);
+		      KEXEC_FILE_NO_INITRAMFS | flags);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+static long file_load(unsigned long id, unsigned long extra)
+{
+	return file_load_flags(KEXEC_FILE_MULTIKERNEL | KEXEC_MK_ID(id) | extra);
 }
 
 static long file_unload(int id)
@@ -206,6 +210,34 @@ TEST_F(load, bad_flags)
 	/* ... and unknown kexec_file_load() flag bits. */
 	EXPECT_EQ(-EINVAL, file_load(1, 0x10000));
 	EXPECT_EQ(-EINVAL, file_load(1, 0x80000000UL));
+	EXPECT_STREQ("empty", inst_state(1));
+}
+
+/*
+ * The id is bits 32..47 of the flags and is never masked: id 0, an id
+ * without the flag, and any bit above the id field are refused, and
+ * ids that the old 11-bit field folded onto instance 1 stay themselves.
+ */
+TEST_F(load, bad_id)
+{
+	unsigned long mem = self->base + (2UL << 20);
+
+	if (self->disabled)
+		SKIP(return, "kexec_load_disabled is set");
+
+	EXPECT_EQ(-EINVAL, seg_load(KEXEC_MULTIKERNEL, mem, mem));
+	EXPECT_EQ(-EINVAL, file_load(0, 0));
+	EXPECT_EQ(-EINVAL, file_load_flags(KEXEC_MK_ID(1)));
+	EXPECT_EQ(-EINVAL, seg_load(KEXEC_MULTIKERNEL | KEXEC_MK_ID(65536 + 1),
+				    mem, mem));
+	EXPECT_EQ(-EINVAL, file_load(65536 + 1, 0));
+	EXPECT_EQ(-EINVAL, seg_load(KEXEC_MULTIKERNEL | KEXEC_MK_ID(1) |
+				    (1UL << 63), mem, mem));
+	EXPECT_EQ(-EINVAL, file_load(1, 1UL << 63));
+	/* 2049 and 65535 are ids of their own, with no instance. */
+	EXPECT_EQ(-ENOENT, seg_load(KEXEC_MULTIKERNEL | KEXEC_MK_ID(2049),
+				    mem, mem));
+	EXPECT_EQ(-ENOENT, file_load(65535, 0));
 	EXPECT_STREQ("empty", inst_state(1));
 }
 

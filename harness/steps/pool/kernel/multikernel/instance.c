@@ -10,12 +10,12 @@
 #include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
-#include <linux/idr.h>
 #include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/kexec.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include <kunit/visibility.h>
 
@@ -24,7 +24,7 @@
 
 /* Serialises instance creation, destruction and state changes. */
 DEFINE_MUTEX(mk_lock);
-static DEFINE_IDR(mk_instances);
+static DEFINE_XARRAY(mk_instances);
 /* CPUs owned by an instance; read locklessly by the hotplug callback. */
 static struct cpumask mk_owned_cpus;
 
@@ -109,7 +109,7 @@ bool mk_instance_executing(struct mk_instance *inst)
 struct mk_instance *mk_instance_find(int id)
 {
 	lockdep_assert_held(&mk_lock);
-	return idr_find(&mk_instances, id);
+	return xa_load(&mk_instances, id);
 }
 
 bool mk_cpu_is_owned(unsigned int cpu)
@@ -149,7 +149,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 
 	mutex_lock(&mk_lock);
 	ret = -EEXIST;
-	if (idr_find(&mk_instances, id))
+	if (xa_load(&mk_instances, id))
 		goto unlock;
 	ret = mk_check_cpu(cpu);
 	if (ret)
@@ -159,7 +159,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 		goto unlock;
 
 	ret = -ENOMEM;
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	inst = kzalloc_obj(*inst, GFP_KERNEL);
 	if (!inst)
 		goto unlock;
 	inst->id = id;
@@ -174,7 +174,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 		goto free_inst;
 	}
 
-	ret = idr_alloc(&mk_instances, inst, id, id + 1, GFP_KERNEL);
+	ret = xa_insert(&mk_instances, id, inst, GFP_KERNEL);
 	if (ret < 0)
 		goto free_mem;
 
@@ -213,7 +213,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 
 disown:
 	cpumask_clear_cpu(cpu, &mk_owned_cpus);
-	idr_remove(&mk_instances, id);
+	xa_erase(&mk_instances, id);
 free_mem:
 	mk_pool_free(&mk_host_pool, inst->mem_base, size);
 free_inst:
@@ -233,7 +233,7 @@ void mk_instance_teardown(struct mk_instance *inst)
 
 	kimage_free(inst->image);
 	inst->image = NULL;
-	idr_remove(&mk_instances, inst->id);
+	xa_erase(&mk_instances, inst->id);
 	if (inst->mem_res.parent)
 		release_resource(&inst->mem_res);
 	mk_pool_free(&mk_host_pool, inst->mem_base, inst->mem_size);
@@ -265,7 +265,7 @@ int mk_instance_destroy(int id)
 	if (!kexec_trylock())
 		return -EBUSY;
 	mutex_lock(&mk_lock);
-	inst = idr_find(&mk_instances, id);
+	inst = xa_load(&mk_instances, id);
 	if (!inst) {
 		ret = -ENOENT;
 	} else if (mk_instance_executing(inst)) {

@@ -59,6 +59,7 @@ static void __noreturn __nocfi mk_ap_entry(void)
 	for (;;)
 		native_halt();
 }
+
 ANNOTATE_NOCFI_SYM(mk_ap_entry);
 
 /**

@@ -67,9 +67,10 @@ must "kernel builds" "$h/kernel.sh"
 # not only those recompiled).
 ours=$(cd "$tree" && git diff --name-only --diff-filter=A base -- '*.c' |
        grep -v '^tools/' | sed 's/\.c$/.o/')
+must "sparse builds (sid's source)" "$h/sparse.sh"
 if [ -n "$ours" ]; then
 	out=$(make -s -C "$tree" O="$top/build/obj" ARCH=x86_64 CC="ccache gcc" \
-		CCACHE_BASEDIR="$top" C=2 W=1 $ours 2>&1)
+		CCACHE_BASEDIR="$top" C=2 CHECK="$top/build/sparse/sparse" W=1 $ours 2>&1)
 	if [ -n "$out" ]; then
 		echo "$out"
 		bad "sparse (C=2) and W=1 clean: $(echo $ours)"

@@ -8,12 +8,13 @@
 # does:
 #   linux-source-7.2   trixie-backports (arch all; needs binutils, xz-utils)
 #   kexec-tools source sid, for `apt-get source` only (harness/kexec-tools.sh)
+#   sparse source      sid, likewise (harness/sparse.sh)
 #   qemu-system-x86    bookworm-backports (10.x: x2APIC under TCG)
 set -euo pipefail
 
 pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
-	ccache sparse python3 python3-ply python3-git perl git rsync kmod
+	ccache python3 python3-ply python3-git perl git rsync kmod
 	busybox-static dpkg-dev file
 )
 linux_suite=trixie-backports

@@ -24,6 +24,8 @@
  */
 int mk_comm_create(struct mk_instance *inst)
 {
+	size_t off;
+
 	if (mk_pool_alloc(&mk_host_pool, MK_COMM_SIZE, &inst->comm_base))
 		return -ENOMEM;
 	inst->comm = memremap(inst->comm_base, MK_COMM_SIZE, MEMREMAP_WB);
@@ -31,7 +33,10 @@ int mk_comm_create(struct mk_instance *inst)
 		mk_pool_free(&mk_host_pool, inst->comm_base, MK_COMM_SIZE);
 		return -ENOMEM;
 	}
-	memset(inst->comm, 0, sizeof(*inst->comm));
+	/* Page by page: the area is over a megabyte. */
+	for (off = 0; off < sizeof(*inst->comm); off += PAGE_SIZE)
+		memset((void *)inst->comm + off, 0,
+		       min_t(size_t, PAGE_SIZE, sizeof(*inst->comm) - off));
 
 	snprintf(inst->comm_res_name, sizeof(inst->comm_res_name),
 		 "Multikernel instance %d comm", inst->id);

@@ -155,9 +155,9 @@ if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M \
 	log_has anywhere "multikernel: pool reserved: "
 fi
 # x2APIC: the host and its instances in x2APIC mode (ICR by MSR), running
-# what sends IPIs: spawn, messages, lifecycle.
+# what sends IPIs: spawn, messages, lifecycle, a doorbell flood.
 if boot_x x2apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G \
-	mk.tests=spawn_test.sh,msg_test.sh,lifecycle_test.sh; then
+	mk.tests=spawn_test.sh,msg_test.sh,lifecycle_test.sh,hostile_test.sh; then
 	ktap x2apic kselftest
 	log_has x2apic "x2apic enabled"
 	instance_said x2apic "mk-instance: up, kernel "

@@ -48,18 +48,24 @@ machine=(-M pc -cpu max)
 base=(qemu-system-x86_64 "${machine[@]}" -smp 4,sockets=4,cores=1,threads=1 -m 2G -no-reboot
       -kernel "$bz" -initrd "$initrd" -display none -monitor none)
 
+# The probe's answer is kept in build/logs/accel: a probe that hangs costs
+# its 30 s timeout, once per build directory rather than once per boot.
 accel() {
-	local probe=$logs/kvm-probe.log
+	local probe=$logs/kvm-probe.log cached=$logs/accel
 	case "${MK_KVM:-auto}" in
 	0) echo "tcg,thread=multi"; return ;;
 	1) echo kvm; return ;;
 	esac
+	if [ -s "$cached" ]; then
+		cat "$cached"
+		return
+	fi
 	if [ -w /dev/kvm ] && timeout 30 "${base[@]}" -accel kvm \
 		-serial "file:$probe" -append "console=ttyS0 mk.run=probe" \
 		>/dev/null 2>&1 && grep -q "mk-harness: done" "$probe"; then
-		echo kvm
+		echo kvm | tee "$cached"
 	else
-		echo "tcg,thread=multi"
+		echo "tcg,thread=multi" | tee "$cached"
 	fi
 }
 acc=${MK_ACCEL:-$(accel)}

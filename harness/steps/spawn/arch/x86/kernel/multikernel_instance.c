@@ -98,6 +98,14 @@ static bool mk_x2apic_available(void)
 	return x2apic_enabled();
 }
 
+#ifdef CONFIG_PCI
+/* The PCI buses are the host's: no config space access method at all. */
+static int __init mk_pci_arch_init(void)
+{
+	return 0;
+}
+#endif
+
 static void __noreturn mk_park(void)
 {
 	local_irq_disable();
@@ -157,6 +165,7 @@ static void __init mk_arch_setup(void)
 #endif
 #ifdef CONFIG_PCI
 	pci_probe = 0;
+	x86_init.pci.arch_init = mk_pci_arch_init;
 #endif
 #ifdef CONFIG_SERIAL_8250
 	serial8250_set_isa_configurator(mk_serial_fixup);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/kexec.h>
+#include <asm/bootparam.h>
 #include <linux/reboot.h>
 
 #include "../kselftest_harness.h"
@@ -80,6 +81,42 @@ TEST_F(start, not_an_instance_kernel)
 			     KEXEC_MULTIKERNEL | KEXEC_MK_ID(1) | (62 << 16)));
 	EXPECT_EQ(-EINVAL, mk_reboot(LINUX_REBOOT_CMD_MULTIKERNEL, 1));
 	EXPECT_STREQ("loaded", inst_state(1));
+}
+
+/*
+ * kexec_load() images whose boot_params point setup_data outside the
+ * instance: past its end, and at the top of the address space, where
+ * "address + record size" wraps around to a small number.  The host
+ * refuses to start either, without reading there.
+ */
+TEST_F(start, setup_data_outside)
+{
+	static struct boot_params bp;
+	unsigned long base = read_ull(MK "instances/1/memory_base");
+	unsigned long size = read_ull(MK "instances/1/memory_size");
+	unsigned long mem = base + 4096;
+	const unsigned long long bad[] = { base + size - 8, ~0ULL - 15 };
+	struct kexec_segment seg = {
+		.buf = &bp, .bufsz = sizeof(bp),
+		.mem = (void *)mem, .memsz = sizeof(bp),
+	};
+	unsigned int i;
+
+	if (!self->created)
+		SKIP(return, "no pool to create an instance in");
+	if (read_ull("/proc/sys/kernel/kexec_load_disabled") == 1)
+		SKIP(return, "kexec_load_disabled is set");
+	bp.hdr.header = 0x53726448;	/* "HdrS" */
+	bp.hdr.hardware_subarch = X86_SUBARCH_MULTIKERNEL;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bp.hdr.setup_data = bad[i];
+		ASSERT_EQ(0, syscall(SYS_kexec_load, mem, 1, &seg,
+				     KEXEC_MULTIKERNEL | KEXEC_MK_ID(1) | (62 << 16)));
+		EXPECT_EQ(-EINVAL, mk_reboot(LINUX_REBOOT_CMD_MULTIKERNEL, 1));
+		EXPECT_STREQ("loaded", inst_state(1));
+		ASSERT_EQ(0, syscall(SYS_kexec_load, 0, 0, NULL,
+				     KEXEC_MULTIKERNEL | KEXEC_MK_ID(1) | (62 << 16)));
+	}
 }
 
 /* Only a running instance can be asked to stop. */

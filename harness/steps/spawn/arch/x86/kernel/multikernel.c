@@ -16,6 +16,7 @@
 #include <linux/delay.h>
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
+#include <linux/overflow.h>
 #include <linux/sizes.h>
 
 #include <asm/apic.h>
@@ -170,9 +171,11 @@ static int mk_find_status(struct kimage *image)
 		for (n = 0; pa && n < 16; n++) {
 			const struct setup_data *sd;
 			const struct multikernel_setup_data *mk;
+			u64 last;
 
 			if (pa < res->start ||
-			    pa + sizeof(*sd) + sizeof(*mk) - 1 > res->end)
+			    check_add_overflow(pa, sizeof(*sd) + sizeof(*mk) - 1, &last) ||
+			    last > res->end)
 				return -EINVAL;
 			sd = phys_to_virt(pa);
 			if (sd->type != SETUP_MULTIKERNEL) {

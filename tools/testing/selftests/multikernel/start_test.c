@@ -108,7 +108,7 @@ TEST_F(start, setup_data_outside)
 		SKIP(return, "kexec_load_disabled is set");
 	bp.hdr.header = 0x53726448;	/* "HdrS" */
 	bp.hdr.hardware_subarch = X86_SUBARCH_MULTIKERNEL;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		bp.hdr.setup_data = bad[i];
 		ASSERT_EQ(0, syscall(SYS_kexec_load, mem, 1, &seg,
 				     KEXEC_MULTIKERNEL | KEXEC_MK_ID(1) | (62 << 16)));

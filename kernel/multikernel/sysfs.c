@@ -30,7 +30,8 @@ static ssize_t base_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%#llx\n", (u64)mk_host_pool.base);
 }
 
-static struct kobj_attribute base_attr = __ATTR_RO(base);
+/* Physical addresses are root's, as in /proc/iomem. */
+static struct kobj_attribute base_attr = __ATTR_RO_MODE(base, 0400);
 
 static ssize_t total_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
@@ -200,7 +201,7 @@ static ssize_t memory_base_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%#llx\n", (u64)to_instance(kobj)->mem_base);
 }
 
-static struct kobj_attribute memory_base_attr = __ATTR_RO(memory_base);
+static struct kobj_attribute memory_base_attr = __ATTR_RO_MODE(memory_base, 0400);
 
 static ssize_t memory_size_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
@@ -227,7 +228,8 @@ static ssize_t crash_reason_show(struct kobject *kobj,
 			      MK_CRASH_LEN, buf);
 }
 
-static struct kobj_attribute crash_reason_attr = __ATTR_RO(crash_reason);
+/* What the instance's kernel wrote when it died may say where it lives. */
+static struct kobj_attribute crash_reason_attr = __ATTR_RO_MODE(crash_reason, 0400);
 
 static ssize_t uptime_ms_show(struct kobject *kobj, struct kobj_attribute *attr,
 			      char *buf)

@@ -259,6 +259,32 @@ TEST_F(mk, not_root)
 		TH_LOG("nobody could write create/destroy");
 }
 
+static int nobody_reads(void *arg)
+{
+	char buf[128];
+
+	return read_str(MK "pool/base", buf, sizeof(buf)) == -EACCES &&
+	       read_str(MK "instances/1/memory_base", buf, sizeof(buf)) == -EACCES &&
+	       read_str(MK "instances/1/crash_reason", buf, sizeof(buf)) == -EACCES &&
+	       read_str(MK "instances/1/memory_size", buf, sizeof(buf)) == 0 &&
+	       read_str(MK "instances/1/state", buf, sizeof(buf)) == 0 ? 0 : 1;
+}
+
+/*
+ * Physical addresses are root's, as /proc/iomem shows them only to root,
+ * and so is what an instance's kernel wrote when it died; sizes and
+ * states are everyone's.
+ */
+TEST_F(mk, addresses_are_root_only)
+{
+	if (!self->pool_total)
+		SKIP(return, "no pool to create an instance in");
+	ASSERT_EQ(0, create(1, self->cpu, "2M"));
+	EXPECT_EQ(0, as_nobody(nobody_reads, NULL))
+		TH_LOG("nobody could read an address or crash_reason, or not a size");
+	EXPECT_EQ(0, destroy(1));
+}
+
 TEST_F(mk, root_without_cap_sys_boot)
 {
 	pid_t pid = fork();

@@ -26,7 +26,8 @@ static ssize_t base_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%#llx\n", (u64)mk_host_pool.base);
 }
 
-static struct kobj_attribute base_attr = __ATTR_RO(base);
+/* Physical addresses are root's, as in /proc/iomem. */
+static struct kobj_attribute base_attr = __ATTR_RO_MODE(base, 0400);
 
 static ssize_t total_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
@@ -135,7 +136,7 @@ static ssize_t memory_base_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%#llx\n", (u64)to_instance(kobj)->mem_base);
 }
 
-static struct kobj_attribute memory_base_attr = __ATTR_RO(memory_base);
+static struct kobj_attribute memory_base_attr = __ATTR_RO_MODE(memory_base, 0400);
 
 static ssize_t memory_size_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)

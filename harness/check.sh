@@ -91,26 +91,40 @@ else
 	ok "kselftests build without warnings"
 fi
 
-# boot NAME KERNEL-ARGS...: boot once, count the KTAP in its sections.
-boot() {
-	local name=$1; shift
-	step "boot $name: $*"
-	if ! "$h/qemu.sh" "$name" "$@"; then
-		bad "boot $name reaches the end of /init"
-		return 1
+# What fails a boot whatever its tests say: in the host's log, a warning,
+# an oops, a lockdep, RCU, debug-objects or KASAN report, a leak; in an
+# instance's log (the second serial port), the same but for the traces of
+# the panics that the tests ask for.
+host_splat='WARNING:|BUG:|Oops|Call Trace:|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|ODEBUG:|KASAN:|unreferenced object|blocked for more than'
+instance_splat='WARNING:|BUG:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|ODEBUG:|KASAN:'
+
+# clean NAME: neither log of the boot has such a report.
+clean() {
+	local hits
+	hits=$(grep -aE -- "$host_splat" "$logs/$1.log" | head -n 5)
+	hits+=$(grep -aE -- "$instance_splat" "$logs/$1.ttyS1.log" 2>/dev/null | head -n 5)
+	if [ -n "$hits" ]; then
+		echo "$hits"
+		bad "boot $1: no warning, oops, lockdep/RCU/debug-objects/KASAN report or leak in its logs"
+	else
+		ok "boot $1: no warning, oops, lockdep/RCU/debug-objects/KASAN report or leak in its logs"
 	fi
-	ok "boot $name reaches the end of /init"
 }
 
-# boot_x NAME KERNEL-ARGS...: the same, in x2APIC mode (qemu.sh -x).
-boot_x() {
+# boot [-x] [-d] NAME KERNEL-ARGS...: boot once (-x x2APIC, -d the debug
+# kernel: qemu.sh's options), and check its logs for reports.
+boot() {
+	local opts=()
+	while [ "${1#-}" != "$1" ]; do opts+=("$1"); shift; done
 	local name=$1; shift
-	step "boot $name (x2APIC): $*"
-	if ! "$h/qemu.sh" -x "$name" "$@"; then
+	step "boot $name ${opts[*]}: $*"
+	if ! "$h/qemu.sh" ${opts[@]+"${opts[@]}"} "$name" "$@"; then
 		bad "boot $name reaches the end of /init"
+		clean "$name"
 		return 1
 	fi
 	ok "boot $name reaches the end of /init"
+	clean "$name"
 }
 
 # ktap NAME SECTION: add the section's results to the totals.
@@ -149,19 +163,28 @@ if boot pool mk.run=test multikernel_pool=512M@1G; then
 	instance_said pool "Kernel panic - not syncing: Attempted to kill init!"
 fi
 # Where the pool lies matters only to the pool, the loads and a spawn.
-if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M \
+# It also leaves an instance running into the final reboot, which kills it.
+if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M mk.final_instance=1 \
 	mk.tests=pool_test,instance_test,load_test,spawn_test.sh; then
 	ktap anywhere kselftest
 	log_has anywhere "multikernel: pool reserved: "
+	log_has anywhere "mk-harness: instance 1 running into the reboot"
+	log_has anywhere "multikernel: instance 1: killed for the host's restart"
 fi
 # x2APIC: the host and its instances in x2APIC mode (ICR by MSR), running
 # what sends IPIs: spawn, messages, lifecycle, a doorbell flood.
-if boot_x x2apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G \
+if boot -x x2apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G \
 	mk.tests=spawn_test.sh,msg_test.sh,lifecycle_test.sh,hostile_test.sh; then
 	ktap x2apic kselftest
 	log_has x2apic "x2apic enabled"
 	instance_said x2apic "mk-instance: up, kernel "
 	instance_said x2apic "x2apic: enabled by BIOS, switching to x2apic ops"
+fi
+# Lockdown: no instance loads, with either syscall.
+if boot lockdown mk.run=test kunit.enable=0 lockdown=integrity multikernel_pool=512M@1G \
+	mk.tests=lockdown_test.sh; then
+	ktap lockdown kselftest
+	log_has lockdown "multikernel: load refused: the host is locked down"
 fi
 # kexec_load_disabled stays set until reboot: a boot of its own.
 if boot disabled mk.run=test kunit.enable=0 mk.kexec_load_disabled=1 multikernel_pool=512M@1G; then
@@ -182,6 +205,22 @@ fi
 if boot bad-overlap mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=64M@16M; then
 	ktap bad-overlap kselftest
 	log_has bad-overlap "multikernel: ignoring multikernel_pool=64M@16M: [0x1000000-0x4ffffff] overlaps memory already in use"
+fi
+
+# The debug kernel runs every test once more, then looks for leaks: any
+# lockdep, RCU, sleep-in-atomic, debug-objects or kmemleak report fails.
+step "debug kernel"
+mkdir -p "$logs"
+if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
+	ok "debug kernel builds (harness/debug.config)"
+	if boot -d debug mk.run=test mk.kmemleak=1 multikernel_pool=512M@1G; then
+		ktap debug kunit
+		ktap debug kselftest
+		log_has debug "mk-harness: kmemleak scanned"
+	fi
+else
+	tail -n 20 "$logs/kernel-debug.log"
+	bad "debug kernel builds (harness/debug.config)"
 fi
 
 finish

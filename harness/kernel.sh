@@ -5,11 +5,19 @@
 # harness/config/*.config merged with the tree's merge_config.sh, compiled
 # through ccache.  The same bzImage is the QEMU host and the instance.
 # Also installs the UAPI headers (build/obj/usr/include) for the selftests.
+#   harness/kernel.sh [--debug]
+# --debug: the debug kernel, with harness/debug.config on top, in
+#          build/obj-debug (same tree, same ccache).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tree=$top/build/linux
 obj=$top/build/obj
+frags=("$top"/harness/config/*.config)
+if [ "${1:-}" = --debug ]; then
+	obj=$top/build/obj-debug
+	frags+=("$top/harness/debug.config")
+fi
 jobs=${JOBS:-$(nproc)}
 
 die() { echo "kernel: $*" >&2; exit 1; }
@@ -25,7 +33,6 @@ export KBUILD_BUILD_TIMESTAMP="2026-11-01" KBUILD_BUILD_USER=mk KBUILD_BUILD_HOS
 mk() { make -s -C "$tree" O="$obj" ARCH=x86_64 CC="ccache gcc" "$@"; }
 
 mkdir -p "$obj"
-frags=("$top"/harness/config/*.config)
 want=$({ cat "${frags[@]}"; cat "$tree/.git/mk-series" 2>/dev/null || true; } |
 	sha1sum | cut -d' ' -f1)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.mk-config" 2>/dev/null)" != "$want" ]; then

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the harness kernel and initramfs in QEMU.
-#   harness/qemu.sh [-t SECONDS] [-i] [-x] NAME [KERNEL-ARGS...]
+#   harness/qemu.sh [-t SECONDS] [-i] [-x] [-d] NAME [KERNEL-ARGS...]
 # -i: interactive, console on this terminal (for mk.run=shell).
+# -d: boot the debug kernel (harness/kernel.sh --debug) as the host; its
+#     instances run the normal kernel, the one in the initramfs.
 # -x: x2APIC: q35 with an intel-iommu doing interrupt remapping (eim=on),
 #     which QEMU 10 offers under TCG; without it Linux stays in xAPIC mode.
 # Otherwise the first serial port (host console) goes to build/logs/NAME.log
@@ -24,16 +26,17 @@ timeout=${MK_TIMEOUT:-900}
 interactive=0
 x2apic=0
 
-while getopts "t:ix" o; do
+while getopts "t:ixd" o; do
 	case $o in
 	t) timeout=$OPTARG ;;
 	i) interactive=1 ;;
 	x) x2apic=1 ;;
+	d) bz=$top/build/obj-debug/arch/x86/boot/bzImage ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-name=${1:?usage: qemu.sh [-t SECONDS] [-i] [-x] NAME [KERNEL-ARGS...]}
+name=${1:?usage: qemu.sh [-t SECONDS] [-i] [-x] [-d] NAME [KERNEL-ARGS...]}
 shift
 
 [ -f "$bz" ] || { echo "qemu: $bz missing (run: make kernel)" >&2; exit 2; }

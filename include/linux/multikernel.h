@@ -67,6 +67,7 @@ void multikernel_kexec_done(unsigned long flags);
 
 int multikernel_reboot(unsigned int cmd, void __user *arg);
 bool multikernel_cpus_owned(void);
+int multikernel_host_kexec_check(void);
 
 /* Provided by the architecture. */
 struct multikernel_self;
@@ -133,6 +134,11 @@ static inline void multikernel_kexec_done(unsigned long flags) { }
 static inline bool multikernel_cpus_owned(void)
 {
 	return false;
+}
+
+static inline int multikernel_host_kexec_check(void)
+{
+	return 0;
 }
 #endif
 

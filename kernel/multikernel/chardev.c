@@ -179,7 +179,7 @@ static ssize_t mk_cdev_write(struct file *file, const char __user *buf,
 	if (IS_ERR(data))
 		return PTR_ERR(data);
 	ret = mk_peer_send(ept->cdev->peer, &hdr, data,
-			   !(file->f_flags & O_NONBLOCK));
+			   file->f_flags & O_NONBLOCK ? 0 : MAX_SCHEDULE_TIMEOUT);
 	kfree(data);
 	return ret ?: len;
 }
@@ -203,6 +203,7 @@ static long mk_cdev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
 	struct mk_ept *ept = file->private_data;
+	int ret = 0;
 	u32 type;
 
 	if (cmd != MULTIKERNEL_IOC_BIND)
@@ -212,11 +213,14 @@ static long mk_cdev_ioctl(struct file *file, unsigned int cmd,
 	if (type < MULTIKERNEL_MSG_USER_FIRST || type > MULTIKERNEL_MSG_USER_LAST)
 		return -EINVAL;
 
+	/* Bound once, as a socket is: nothing queued is lost to a rebind. */
 	spin_lock_irq(&ept->cdev->lock);
-	mk_ept_flush(ept);
-	WRITE_ONCE(ept->type, type);
+	if (ept->type)
+		ret = -EINVAL;
+	else
+		WRITE_ONCE(ept->type, type);
 	spin_unlock_irq(&ept->cdev->lock);
-	return 0;
+	return ret;
 }
 
 static const struct file_operations mk_cdev_fops = {

@@ -8,10 +8,15 @@
  *   garbage       fill the ring to the host with random bytes, indexes
  *                 included, and ring once
  *   stall MS      spin MS milliseconds with interrupts off (no heartbeat)
+ *   fuzz S        for S seconds, random bytes at random places of the whole
+ *                 communication area (header, console, both rings), and
+ *                 a doorbell now and then
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/init.h>
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
 #include <linux/multikernel.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -20,6 +25,23 @@
 
 #include "comm.h"
 #include "internal.h"
+
+static void mk_inject_fuzz(struct mk_peer *host, unsigned int secs)
+{
+	u8 *comm = (u8 *)mk_guest_comm();
+	unsigned long end = jiffies + secs * HZ;
+	u32 off, len;
+
+	while (time_before(jiffies, end)) {
+		off = get_random_u32_below(sizeof(struct mk_comm));
+		len = min_t(u32, 1 + get_random_u32_below(256),
+			    sizeof(struct mk_comm) - off);
+		get_random_bytes(comm + off, len);
+		if (!get_random_u32_below(64))
+			arch_multikernel_ring_doorbell(host->doorbell);
+		cond_resched();
+	}
+}
 
 static ssize_t mk_inject_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
@@ -44,6 +66,8 @@ static ssize_t mk_inject_write(struct file *file, const char __user *ubuf,
 		get_random_bytes(&mk_guest_comm()->to_host,
 				 sizeof(struct mk_ring));
 		arch_multikernel_ring_doorbell(host->doorbell);
+	} else if (sscanf(buf, "fuzz %u", &n) == 1 && n <= 600) {
+		mk_inject_fuzz(host, n);
 	} else if (sscanf(buf, "stall %u", &n) == 1 && n <= 60000) {
 		local_irq_disable();
 		for (i = 0; i < n; i++)

@@ -15,6 +15,9 @@
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/reboot.h>
+#include <linux/suspend.h>
 #include <linux/sched/smt.h>
 #include <linux/timekeeping.h>
 #include <linux/slab.h>
@@ -27,6 +30,8 @@
 
 /* Serialises instance creation, destruction and state changes. */
 DEFINE_MUTEX(mk_lock);
+/* Start and destroy wait for each other here, not on the kexec lock. */
+static DEFINE_MUTEX(mk_kexec_users);
 static DEFINE_XARRAY(mk_instances);
 /* CPUs owned by an instance; read locklessly by the hotplug callback. */
 static struct cpumask mk_owned_cpus;
@@ -147,6 +152,29 @@ bool mk_instances_refresh(void)
 	return any;
 }
 
+/**
+ * mk_kexec_trylock - take the kexec lock, as loads do to use an image
+ *
+ * Start and destroy queue here, so that only a kexec load in progress
+ * makes them fail.
+ *
+ * Return: true with the kexec lock held; release it with mk_kexec_unlock().
+ */
+bool mk_kexec_trylock(void)
+{
+	mutex_lock(&mk_kexec_users);
+	if (kexec_trylock())
+		return true;
+	mutex_unlock(&mk_kexec_users);
+	return false;
+}
+
+void mk_kexec_unlock(void)
+{
+	kexec_unlock();
+	mutex_unlock(&mk_kexec_users);
+}
+
 /* Caller holds mk_lock. */
 struct mk_instance *mk_instance_find(int id)
 {
@@ -202,6 +230,92 @@ const struct cpumask *mk_owned_cpumask(void)
 bool multikernel_cpus_owned(void)
 {
 	return !cpumask_empty(&mk_owned_cpus);
+}
+
+/* Return: 0, or -EBUSY (and a log line) while an instance executes. */
+static int mk_instances_busy(const char *what)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+	int ret = 0;
+
+	mutex_lock(&mk_lock);
+	xa_for_each(&mk_instances, id, inst) {
+		if (mk_instance_executing(inst)) {
+			pr_warn("host %s refused: instance %lu executes\n",
+				what, id);
+			ret = -EBUSY;
+			break;
+		}
+	}
+	mutex_unlock(&mk_lock);
+	return ret;
+}
+
+/*
+ * Suspend stops the machine under the instances, and a hibernation image
+ * (or one restored over this kernel) does not know their memory: neither
+ * while an instance executes.
+ */
+static int mk_pm_notify(struct notifier_block *nb, unsigned long action,
+			void *unused)
+{
+	switch (action) {
+	case PM_SUSPEND_PREPARE:
+		return notifier_from_errno(mk_instances_busy("suspend"));
+	case PM_HIBERNATION_PREPARE:
+	case PM_RESTORE_PREPARE:
+		return notifier_from_errno(mk_instances_busy("hibernation"));
+	default:
+		return NOTIFY_DONE;
+	}
+}
+
+static struct notifier_block mk_pm_nb = {
+	.notifier_call = mk_pm_notify,
+};
+
+/*
+ * Reboot, halt and power off end the machine the instances run on: stop
+ * their CPUs first, so that no instance runs on into firmware or into
+ * the next kernel's memory (a warm reset need not reset its CPU).
+ */
+static int mk_reboot_notify(struct notifier_block *nb, unsigned long action,
+			    void *unused)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+
+	mutex_lock(&mk_lock);
+	xa_for_each(&mk_instances, id, inst) {
+		if (!mk_instance_executing(inst))
+			continue;
+		pr_warn("instance %lu: killed for the host's %s\n", id,
+			action == SYS_POWER_OFF ? "power off" :
+			action == SYS_HALT ? "halt" : "restart");
+		if (mk_instance_kill_locked(inst))
+			pr_err("instance %lu: CPU %u did not stop\n", id,
+			       inst->cpu);
+	}
+	mutex_unlock(&mk_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_reboot_nb = {
+	.notifier_call = mk_reboot_notify,
+};
+
+/**
+ * multikernel_host_kexec_check - whether the host may kexec now
+ *
+ * An executing instance's CPU goes on writing its memory, which the next
+ * host kernel would take as free: refuse until every instance stopped.
+ *
+ * Return: 0, or -EBUSY while an instance executes.
+ */
+int multikernel_host_kexec_check(void)
+{
+	return mk_instances_busy("kexec");
 }
 
 /*
@@ -313,10 +427,19 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 
 	ret = mk_sysfs_add_instance(inst) ?: mk_cdev_add(&inst->peer);
 	if (ret) {
+		/*
+		 * Its files read the communication area: out of sysfs
+		 * before the teardown, as in mk_instance_destroy().
+		 */
+		xa_erase(&mk_instances, id);
+		mutex_unlock(&mk_lock);
+		mk_sysfs_del_instance(inst);
+		mutex_lock(&mk_lock);
 		mk_instance_teardown(inst);
+		mutex_unlock(&mk_lock);
 		/* The kobject owns @inst now; its release frees it. */
 		kobject_put(&inst->kobj);
-		goto unlock;
+		return ret;
 	}
 
 	pr_info("instance %d: CPU %u, memory [%#llx-%#llx]\n", id, cpu,
@@ -383,7 +506,7 @@ int mk_instance_destroy(int id)
 	int ret = 0;
 
 	/* Loads look the instance up under the kexec lock. */
-	if (!kexec_trylock())
+	if (!mk_kexec_trylock())
 		return -EBUSY;
 	mutex_lock(&mk_lock);
 	inst = xa_load(&mk_instances, id);
@@ -408,7 +531,7 @@ int mk_instance_destroy(int id)
 		kobject_put(&inst->kobj);
 		pr_info("instance %d: destroyed\n", id);
 	}
-	kexec_unlock();
+	mk_kexec_unlock();
 	return ret;
 }
 
@@ -425,6 +548,9 @@ static int __init mk_instance_init(void)
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
 					"multikernel:prepare", mk_cpu_prepare,
 					NULL);
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	register_pm_notifier(&mk_pm_nb);
+	return register_reboot_notifier(&mk_reboot_nb);
 }
 core_initcall(mk_instance_init);

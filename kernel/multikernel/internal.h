@@ -6,6 +6,7 @@
 #define _KERNEL_MULTIKERNEL_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/ioport.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
@@ -71,10 +72,10 @@ struct multikernel_msg;
  * @tx_lock:     serialises senders
  * @tx:          where we send
  * @tx_wait:     senders waiting for room
- * @rx_lock:     serialises receivers (interrupt and @rx_work)
+ * @rx_lock:     serialises receivers (@rx_work, detach)
  * @rx:          where we receive
  * @rx_buf:      the message being handled, copied out of the ring
- * @rx_work:     takes over when the interrupt's budget is spent
+ * @rx_work:     BH work that takes messages after a doorbell
  * @calls_lock:  protects @calls and @next_cookie
  * @calls:       multikernel_call()s waiting for a response
  * @next_cookie: the last cookie used
@@ -116,11 +117,36 @@ void mk_peer_attach(struct mk_peer *peer, struct mk_ring *tx,
 		    struct mk_ring *rx);
 void mk_peer_detach(struct mk_peer *peer);
 int mk_peer_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
-		 const void *data, bool block);
+		 const void *data, long timeout);
 bool mk_peer_writable(struct mk_peer *peer);
+/**
+ * struct mk_call - a request waiting for its response
+ * @node:      in the peer's @calls
+ * @cookie:    the request's, which the response carries back
+ * @done:      completed when the response arrived or the peer went
+ * @resp:      room for the response payload
+ * @resp_size: bytes of room
+ * @resp_len:  the response's length, or -ENOTCONN
+ */
+struct mk_call {
+	struct list_head node;
+	u64 cookie;
+	struct completion done;
+	void *resp;
+	size_t resp_size;
+	ssize_t resp_len;
+};
+
+int mk_peer_try_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
+		     const void *data);
+void mk_call_deliver(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
+		     const void *data);
+int mk_call_begin(struct mk_peer *p, struct mk_call *call, u32 type,
+		  const void *req, size_t req_len, long timeout);
+ssize_t mk_call_end(struct mk_peer *p, struct mk_call *call, int ret);
 ssize_t mk_peer_call(struct mk_peer *p, u32 type, const void *req,
 		     size_t req_len, void *resp, size_t resp_size,
-		     unsigned long timeout, bool spin);
+		     unsigned long timeout);
 struct mk_peer *mk_peer_get(int id);
 struct mk_peer *mk_peer_hold(struct mk_peer *peer);
 void mk_peer_put(struct mk_peer *peer);
@@ -182,6 +208,8 @@ struct mk_instance {
 
 /* Serialises instance creation, destruction and state changes. */
 extern struct mutex mk_lock;
+bool mk_kexec_trylock(void);
+void mk_kexec_unlock(void);
 
 const char *mk_state_name(enum mk_state state);
 int mk_instance_parse(const char *buf, int *id, unsigned int *cpu, u64 *size);
@@ -201,6 +229,7 @@ bool mk_instance_executing(struct mk_instance *inst);
 int mk_instance_start(int id);
 int mk_instance_stop(int id);
 int mk_instance_kill(int id);
+int mk_instance_kill_locked(struct mk_instance *inst);
 
 int mk_sysfs_add_instance(struct mk_instance *inst);
 void mk_sysfs_del_instance(struct mk_instance *inst);

@@ -16,6 +16,7 @@
 #include <linux/cpu.h>
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
+#include <linux/security.h>
 
 #include "../kexec_internal.h"
 #include "internal.h"
@@ -28,14 +29,25 @@
  * Context: the caller holds the kexec lock, which mk_instance_destroy()
  * takes too, so the instance stays while it is used.
  *
- * Return: the instance's image slot; ERR_PTR(-ENOENT) when there is no
- * such instance, ERR_PTR(-EBUSY) when it executes or, for a load, when a
+ * Return: the instance's image slot; ERR_PTR(-EPERM) for a load while
+ * the host is locked down, ERR_PTR(-ENOENT) when there is no such
+ * instance, ERR_PTR(-EBUSY) when it executes or, for a load, when a
  * kernel is loaded already or it has not been unloaded since it stopped.
  */
 struct kimage **multikernel_kexec_dest(unsigned long flags, bool unload)
 {
 	struct mk_instance *inst;
 	struct kimage **dest;
+
+	/*
+	 * Nothing verifies an instance's initramfs and command line, and it
+	 * sees host memory as memory it may map: under lockdown a signed
+	 * kernel is not enough.
+	 */
+	if (!unload && security_locked_down(LOCKDOWN_KEXEC)) {
+		pr_warn_ratelimited("load refused: the host is locked down\n");
+		return ERR_PTR(-EPERM);
+	}
 
 	mutex_lock(&mk_lock);
 	inst = mk_instance_find(KEXEC_MK_ID_OF(flags));

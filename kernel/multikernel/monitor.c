@@ -2,9 +2,11 @@
 /*
  * Watching started instances.  An instance reports its state in its
  * communication area and rings the doorbell when it does; it ticks a
- * heartbeat there every MK_HEARTBEAT_MS without telling anyone.  The host
- * reads both when userspace reads the state, after a doorbell, and every
- * MK_MONITOR_MS while an instance executes.  An instance whose heartbeat
+ * heartbeat there every MK_HEARTBEAT_MS without telling anyone.  The
+ * monitor work reads both after a doorbell and every MK_MONITOR_MS while
+ * an instance executes, and takes the transitions; so do the operations
+ * that must know (load, start, stop, kill, destroy), under mk_lock.
+ * Reading sysfs changes nothing.  An instance whose heartbeat
  * stood still for mk_heartbeat_timeout_ms is hung; it is running again
  * when the heartbeat moves.  What the instance wrote is untrusted: only
  * the transitions below are taken.
@@ -69,6 +71,7 @@ static void mk_check_heartbeat(struct mk_instance *inst)
 void mk_instance_refresh(struct mk_instance *inst)
 {
 	u32 report;
+	int ret;
 
 	lockdep_assert_held(&mk_lock);
 	switch (inst->state) {
@@ -87,11 +90,17 @@ void mk_instance_refresh(struct mk_instance *inst)
 	case MULTIKERNEL_INSTANCE_CRASHED:
 		/*
 		 * It parked its CPU.  INIT keeps it parked whatever happens
-		 * to its memory now (an NMI would run what is there).
+		 * to its memory now (an NMI would run what is there).  Until
+		 * the INIT went out it stays executing: nothing is reclaimed.
 		 */
-		cpus_write_lock();
-		arch_multikernel_stop(inst->cpu);
-		cpus_write_unlock();
+		cpus_read_lock();
+		ret = arch_multikernel_stop(inst->cpu);
+		cpus_read_unlock();
+		if (ret) {
+			pr_err_ratelimited("instance %d: cannot stop CPU %u: %d\n",
+					   inst->id, inst->cpu, ret);
+			return;
+		}
 		if (report == MULTIKERNEL_INSTANCE_CRASHED)
 			pr_err("instance %d: crashed\n", inst->id);
 		mk_instance_set_state(inst, report == MULTIKERNEL_INSTANCE_CRASHED ?

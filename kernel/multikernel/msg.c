@@ -4,11 +4,11 @@
  * the host, seen from an instance) has a communication area with one ring
  * per direction; the multikernel IPI only says "look at your rings".
  *
- * Receiving: the doorbell interrupt drains at most MK_RX_BUDGET messages
- * per peer and leaves the rest to a worker, so a peer that floods cannot
- * keep the CPU in interrupt context.  Handlers run in atomic context with
- * interrupts disabled, from the interrupt or from that worker; they must
- * not sleep.  Everything read from the ring is checked first (ring.c);
+ * Receiving: the doorbell interrupt queues each attached peer's BH work
+ * (system_bh_highpri_wq), which takes at most MK_RX_BUDGET messages per
+ * run and queues itself again while there are more, so a peer that floods
+ * cannot keep the CPU.  Handlers run in softirq context with interrupts
+ * disabled; they must not sleep.  Everything read from the ring is checked first (ring.c);
  * what fails the checks, has an unknown type or answers no request is
  * counted in the peer's dropped counter and otherwise ignored.
  */
@@ -24,10 +24,12 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include <kunit/visibility.h>
+
 #include "comm.h"
 #include "internal.h"
 
-/* Messages taken per peer per doorbell interrupt. */
+/* Messages taken per peer per run of its rx work. */
 #define MK_RX_BUDGET	16
 
 struct mk_handler {
@@ -38,19 +40,9 @@ struct mk_handler {
 static struct mk_handler __rcu *mk_handlers[MULTIKERNEL_MSG_USER_FIRST];
 static DEFINE_MUTEX(mk_handlers_lock);
 
-/* Peers whose rings the doorbell interrupt looks at. */
+/* Peers whose rx work the doorbell interrupt queues. */
 static LIST_HEAD(mk_peers);
 static DEFINE_SPINLOCK(mk_peers_lock);
-
-/* A multikernel_call() waiting for its response. */
-struct mk_call {
-	struct list_head node;
-	u64 cookie;
-	struct completion done;
-	void *resp;
-	size_t resp_size;
-	ssize_t resp_len;
-};
 
 /**
  * multikernel_register_handler - receive messages of one type
@@ -109,27 +101,6 @@ void multikernel_unregister_handler(u32 type)
 }
 EXPORT_SYMBOL_GPL(multikernel_unregister_handler);
 
-static void mk_peer_deliver_response(struct mk_peer *peer,
-				     const struct mk_msg_hdr *hdr,
-				     const void *data)
-{
-	struct mk_call *call;
-
-	spin_lock(&peer->calls_lock);
-	list_for_each_entry(call, &peer->calls, node) {
-		if (call->cookie != hdr->cookie)
-			continue;
-		call->resp_len = min_t(size_t, hdr->len, call->resp_size);
-		memcpy(call->resp, data, call->resp_len);
-		list_del_init(&call->node);
-		complete(&call->done);
-		spin_unlock(&peer->calls_lock);
-		return;
-	}
-	spin_unlock(&peer->calls_lock);
-	atomic64_inc(&peer->dropped);
-}
-
 static void mk_peer_dispatch(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 			     const void *data)
 {
@@ -146,7 +117,7 @@ static void mk_peer_dispatch(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 
 	atomic64_inc(&peer->received);
 	if (hdr->flags & MK_MSG_RESPONSE) {
-		mk_peer_deliver_response(peer, hdr, data);
+		mk_call_deliver(peer, hdr, data);
 		return;
 	}
 	if (hdr->type >= MULTIKERNEL_MSG_USER_FIRST) {
@@ -154,16 +125,19 @@ static void mk_peer_dispatch(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 			atomic64_inc(&peer->dropped);
 		return;
 	}
+	/* Interrupts are off, but lockdep wants to see the read side. */
+	rcu_read_lock();
 	h = rcu_dereference(mk_handlers[hdr->type]);
 	if (h)
 		h->fn(&msg, h->priv);
 	else
 		atomic64_inc(&peer->dropped);
+	rcu_read_unlock();
 }
 
 /*
- * Take up to @budget messages from @peer.  Interrupts are off.
- * Return: true if the ring may hold more.
+ * Take up to @budget messages from @peer, with interrupts off: handlers
+ * run so.  Return: true if the ring may hold more.
  */
 static bool mk_peer_drain(struct mk_peer *peer, int budget)
 {
@@ -171,8 +145,7 @@ static bool mk_peer_drain(struct mk_peer *peer, int budget)
 	bool more = false;
 	int ret;
 
-	lockdep_assert_irqs_disabled();
-	spin_lock(&peer->rx_lock);
+	spin_lock_irq(&peer->rx_lock);
 	if (!peer->rx_on)
 		goto out;
 	for (;;) {
@@ -194,27 +167,32 @@ static bool mk_peer_drain(struct mk_peer *peer, int budget)
 	if (mk_ring_take_want_space(&peer->rx))
 		arch_multikernel_ring_doorbell(peer->doorbell);
 out:
-	spin_unlock(&peer->rx_lock);
+	spin_unlock_irq(&peer->rx_lock);
 	return more;
 }
 
+/*
+ * In softirq context, right after the doorbell: one budget of messages
+ * per run, then the next run is queued behind whatever else waits, so a
+ * peer that keeps its ring full does not hold the CPU.
+ */
 static void mk_peer_rx_work(struct work_struct *work)
 {
 	struct mk_peer *peer = container_of(work, struct mk_peer, rx_work);
-	bool more;
 
-	do {
-		local_irq_disable();
-		more = mk_peer_drain(peer, MK_RX_BUDGET);
-		local_irq_enable();
-		cond_resched();
-	} while (more);
+	if (mk_peer_drain(peer, MK_RX_BUDGET))
+		queue_work(system_bh_highpri_wq, &peer->rx_work);
+	if (wq_has_sleeper(&peer->tx_wait))
+		wake_up(&peer->tx_wait);
 }
 
 /**
  * multikernel_doorbell - a peer rang: look at the rings
  *
- * Called by the architecture's multikernel interrupt handler.
+ * Called by the architecture's multikernel interrupt handler, in hard
+ * interrupt context, where no spinlock_t may be taken: it queues the BH
+ * work of each attached peer that has messages or waiting senders, and
+ * calls the peer's notify().
  */
 void multikernel_doorbell(void)
 {
@@ -223,10 +201,11 @@ void multikernel_doorbell(void)
 	rcu_read_lock();
 	list_for_each_entry_rcu(peer, &mk_peers, node) {
 		atomic64_inc(&peer->doorbells);
-		if (mk_peer_drain(peer, MK_RX_BUDGET))
-			queue_work(system_highpri_wq, &peer->rx_work);
-		if (wq_has_sleeper(&peer->tx_wait))
-			wake_up(&peer->tx_wait);
+		/* A hint, without rx_lock: the work looks again under it. */
+		if (READ_ONCE(peer->rx.ring->head) != READ_ONCE(peer->rx.tail) ||
+		    READ_ONCE(peer->rx.ring->want_space) ||
+		    wq_has_sleeper(&peer->tx_wait))
+			queue_work(system_bh_highpri_wq, &peer->rx_work);
 		if (peer->notify)
 			peer->notify(peer);
 	}
@@ -251,6 +230,7 @@ void mk_peer_init(struct mk_peer *peer, int id, u32 doorbell)
 	INIT_WORK(&peer->rx_work, mk_peer_rx_work);
 	INIT_LIST_HEAD(&peer->node);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_peer_init);
 
 /**
  * mk_peer_attach - start exchanging messages over two rings
@@ -275,7 +255,13 @@ void mk_peer_attach(struct mk_peer *peer, struct mk_ring *tx,
 	spin_lock(&mk_peers_lock);
 	list_add_tail_rcu(&peer->node, &mk_peers);
 	spin_unlock(&mk_peers_lock);
+	/*
+	 * The other side may have sent before we attached: its doorbells
+	 * were not for us, and it rings again only when the ring was empty.
+	 */
+	queue_work(system_bh_highpri_wq, &peer->rx_work);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_peer_attach);
 
 /**
  * mk_peer_detach - stop exchanging messages; may sleep
@@ -312,6 +298,7 @@ void mk_peer_detach(struct mk_peer *peer)
 	}
 	spin_unlock_irqrestore(&peer->calls_lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_peer_detach);
 
 /**
  * mk_peer_get - the peer with an id, referenced
@@ -345,8 +332,8 @@ void mk_peer_put(struct mk_peer *peer)
 }
 
 /* Return: 0, -ENOTCONN, -EMSGSIZE or -EAGAIN (ring full). */
-static int mk_peer_try_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
-			    const void *data)
+int mk_peer_try_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
+		     const void *data)
 {
 	unsigned long flags;
 	bool kick = false;
@@ -379,28 +366,38 @@ bool mk_peer_writable(struct mk_peer *peer)
 
 /**
  * mk_peer_send - send one message, waiting for room if asked to
- * @peer:  the receiver
- * @hdr:   type, len, flags, cookie
- * @data:  @hdr->len bytes
- * @block: wait (interruptibly) while the ring is full
+ * @peer:    the receiver
+ * @hdr:     type, len, flags, cookie
+ * @data:    @hdr->len bytes
+ * @timeout: jiffies to wait (interruptibly) while the ring is full: 0 not
+ *           at all, MAX_SCHEDULE_TIMEOUT until a signal or the peer goes
  *
- * Return: 0, -ENOTCONN, -EMSGSIZE, -EAGAIN or -ERESTARTSYS.
+ * A peer that takes nothing, or publishes a tail that leaves no room,
+ * holds a sender for @timeout at most.
+ *
+ * Return: 0, -ENOTCONN, -EMSGSIZE, -EAGAIN (full, @timeout 0),
+ * -ETIMEDOUT or -ERESTARTSYS.
  */
 int mk_peer_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
-		 const void *data, bool block)
+		 const void *data, long timeout)
 {
+	long left = timeout;
 	int ret;
 
 	for (;;) {
 		ret = mk_peer_try_send(peer, hdr, data);
-		if (ret != -EAGAIN || !block)
+		if (ret != -EAGAIN || !timeout)
 			return ret;
-		ret = wait_event_interruptible(peer->tx_wait,
-					       mk_peer_writable(peer));
-		if (ret)
-			return ret;
+		left = wait_event_interruptible_timeout(peer->tx_wait,
+							mk_peer_writable(peer),
+							left);
+		if (left < 0)
+			return left;
+		if (!left)
+			return -ETIMEDOUT;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_peer_send);
 
 /**
  * multikernel_send - send a message to another kernel
@@ -408,17 +405,21 @@ int mk_peer_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
  * @type:  the message type, below MULTIKERNEL_MSG_USER_FIRST
  * @data:  payload
  * @len:   payload bytes, at most MULTIKERNEL_MSG_MAX
- * @block: wait for room in a full ring instead of failing; may sleep then
+ * @block: wait for room in a full ring instead of failing, for at most
+ *         heartbeat_timeout_ms (a peer that takes nothing for that long is
+ *         as good as hung); may sleep then
  *
  * Return: 0 once the message is in the ring; -EINVAL (a user type),
  * -ENOENT (no such peer), -ENOTCONN (it is not running), -EMSGSIZE,
- * -EAGAIN (full) or -ERESTARTSYS.
+ * -EAGAIN (full), -ETIMEDOUT (still full after the wait) or
+ * -ERESTARTSYS.
  */
 int multikernel_send(int peer, u32 type, const void *data, size_t len,
 		     bool block)
 {
 	struct mk_msg_hdr hdr = { .type = type, .len = len };
 	struct mk_peer *p;
+	long timeout = 0;
 	int ret;
 
 	if (type >= MULTIKERNEL_MSG_USER_FIRST)
@@ -428,153 +429,10 @@ int multikernel_send(int peer, u32 type, const void *data, size_t len,
 	p = mk_peer_get(peer);
 	if (!p)
 		return -ENOENT;
-	ret = mk_peer_send(p, &hdr, data, block);
+	if (block)
+		timeout = msecs_to_jiffies(READ_ONCE(mk_heartbeat_timeout_ms));
+	ret = mk_peer_send(p, &hdr, data, timeout);
 	mk_peer_put(p);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(multikernel_send);
-
-/**
- * multikernel_reply - answer a request from a handler
- * @req:  the request, as passed to the handler
- * @data: payload
- * @len:  payload bytes
- *
- * Context: in the handler that got @req.  Does not wait for room: a
- * response that does not fit is dropped and the caller's
- * multikernel_call() times out.
- *
- * Return: 0, -EINVAL (@req is no request), -ENOTCONN, -EMSGSIZE or
- * -EAGAIN.
- */
-int multikernel_reply(const struct multikernel_msg *req, const void *data,
-		      size_t len)
-{
-	struct mk_msg_hdr hdr = {
-		.type	= req->type,
-		.len	= len,
-		.flags	= MK_MSG_RESPONSE,
-		.cookie	= req->cookie,
-	};
-
-	if (!req->request)
-		return -EINVAL;
-	return mk_peer_try_send(req->from, &hdr, data);
-}
-EXPORT_SYMBOL_GPL(multikernel_reply);
-
-/**
- * mk_peer_call - send a request and wait for its response
- * @p:         the receiver
- * @type:      the request's type
- * @req:       request payload
- * @req_len:   its length
- * @resp:      room for the response payload
- * @resp_size: bytes of room; a longer response is cut
- * @timeout:   in jiffies
- * @spin:      busy-wait for the response instead of sleeping
- *
- * Return: the length of the response; -ETIMEDOUT, or as mk_peer_send().
- */
-ssize_t mk_peer_call(struct mk_peer *p, u32 type, const void *req,
-		     size_t req_len, void *resp, size_t resp_size,
-		     unsigned long timeout, bool spin)
-{
-	struct mk_msg_hdr hdr = { .type = type, .len = req_len,
-				  .flags = MK_MSG_REQUEST };
-	struct mk_call call = { .resp = resp, .resp_size = resp_size };
-	unsigned long flags, end = jiffies + timeout;
-	ssize_t ret;
-
-	if (req_len > MULTIKERNEL_MSG_MAX)
-		return -EMSGSIZE;
-	init_completion(&call.done);
-	spin_lock_irqsave(&p->calls_lock, flags);
-	call.cookie = ++p->next_cookie;
-	list_add_tail(&call.node, &p->calls);
-	spin_unlock_irqrestore(&p->calls_lock, flags);
-
-	hdr.cookie = call.cookie;
-	ret = mk_peer_send(p, &hdr, req, true);
-	if (!ret && spin) {
-		while (!try_wait_for_completion(&call.done)) {
-			if (time_after(jiffies, end)) {
-				ret = -ETIMEDOUT;
-				break;
-			}
-			cpu_relax();
-		}
-	} else if (!ret && !wait_for_completion_timeout(&call.done, timeout)) {
-		ret = -ETIMEDOUT;
-	}
-
-	spin_lock_irqsave(&p->calls_lock, flags);
-	list_del(&call.node);
-	spin_unlock_irqrestore(&p->calls_lock, flags);
-	return ret ?: call.resp_len;
-}
-
-/**
- * multikernel_call - send a request and wait for its response
- * @peer:      as for multikernel_send()
- * @type:      a type whose handler answers with multikernel_reply()
- * @req:       request payload
- * @req_len:   its length
- * @resp:      room for the response payload
- * @resp_size: bytes of room; a longer response is cut
- * @timeout:   in jiffies
- *
- * Context: process context; sleeps.
- *
- * Return: the length of the response; -ETIMEDOUT, or as
- * multikernel_send().
- */
-ssize_t multikernel_call(int peer, u32 type, const void *req, size_t req_len,
-			 void *resp, size_t resp_size, unsigned long timeout)
-{
-	struct mk_peer *p;
-	ssize_t ret;
-
-	p = mk_peer_get(peer);
-	if (!p)
-		return -ENOENT;
-	ret = mk_peer_call(p, type, req, req_len, resp, resp_size, timeout,
-			   false);
-	mk_peer_put(p);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(multikernel_call);
-
-/**
- * multikernel_ping - check that a peer answers
- * @peer:    as for multikernel_send()
- * @timeout: in jiffies
- *
- * Context: process context; sleeps.
- *
- * Return: 0, or as multikernel_call().
- */
-int multikernel_ping(int peer, unsigned long timeout)
-{
-	ssize_t ret;
-
-	ret = multikernel_call(peer, MK_MSG_PING, NULL, 0, NULL, 0, timeout);
-	return ret < 0 ? ret : 0;
-}
-EXPORT_SYMBOL_GPL(multikernel_ping);
-
-static void mk_ping_handler(const struct multikernel_msg *msg, void *priv)
-{
-	multikernel_reply(msg, NULL, 0);
-}
-
-static void mk_sink_handler(const struct multikernel_msg *msg, void *priv)
-{
-}
-
-static int __init mk_msg_init(void)
-{
-	return multikernel_register_handler(MK_MSG_PING, mk_ping_handler, NULL) ?:
-	       multikernel_register_handler(MK_MSG_SINK, mk_sink_handler, NULL);
-}
-core_initcall(mk_msg_init);

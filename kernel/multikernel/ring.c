@@ -8,6 +8,7 @@
  * garbage can lose its own messages but cannot make us read or write
  * outside the ring.
  */
+#include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/log2.h>
@@ -32,24 +33,42 @@ void mk_ring_reset(struct mk_ring *ring)
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_reset);
 
+/*
+ * The private indices start at 0, where mk_ring_reset() left the ring
+ * before the other kernel was started, and never at what the other
+ * kernel may have written into the shared ones since.
+ */
 void mk_ring_tx_init(struct mk_ring_tx *tx, struct mk_ring *ring)
 {
 	tx->ring = ring;
-	tx->head = READ_ONCE(ring->head);
+	tx->head = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_tx_init);
 
 void mk_ring_rx_init(struct mk_ring_rx *rx, struct mk_ring *ring)
 {
 	rx->ring = ring;
-	rx->tail = READ_ONCE(ring->tail);
+	rx->tail = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_rx_init);
 
-/* A tail that is not within MK_RING_SLOTS behind head is garbage: full. */
+/*
+ * Slots in use.  A tail more than MK_RING_SLOTS behind head, or ahead of
+ * it, cannot be right: the consumer lost track (its view of the ring was
+ * overwritten).  It drops everything up to our head when it next looks
+ * (mk_ring_recv() returns -EPROTO), so the ring counts as empty: no
+ * producer waits forever for a consumer that will never catch up.
+ */
+static u32 mk_ring_used(u32 head, u32 tail)
+{
+	u32 used = head - tail;
+
+	return used > MK_RING_SLOTS ? 0 : used;
+}
+
 static bool mk_ring_no_room(struct mk_ring_tx *tx, u32 tail)
 {
-	return tx->head - tail >= MK_RING_SLOTS;
+	return mk_ring_used(tx->head, tail) == MK_RING_SLOTS;
 }
 
 /**
@@ -110,7 +129,7 @@ int mk_ring_send(struct mk_ring_tx *tx, const struct mk_msg_hdr *hdr,
 	 * the other's store.
 	 */
 	smp_mb();
-	*kick = READ_ONCE(ring->tail) == head;
+	*kick = !mk_ring_used(head, READ_ONCE(ring->tail));
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_send);
@@ -188,9 +207,7 @@ EXPORT_SYMBOL_IF_KUNIT(mk_ring_empty);
  */
 bool mk_ring_take_want_space(struct mk_ring_rx *rx)
 {
-	if (!READ_ONCE(rx->ring->want_space))
-		return false;
-	WRITE_ONCE(rx->ring->want_space, 0);
-	return true;
+	/* One read and clear: a request set in between is not lost. */
+	return xchg(&rx->ring->want_space, 0) != 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_take_want_space);

@@ -100,6 +100,26 @@ static void mk_ring_full_then_drain(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, mk_ring_full(&t->tx));
 }
 
+/* Shared indices written before attach do not move the private ones. */
+static void mk_ring_init_ignores_shared(struct kunit *test)
+{
+	struct mk_ring_test *t = test->priv;
+	struct mk_msg_hdr hdr;
+	bool kick;
+
+	WRITE_ONCE(t->ring->head, 1000);
+	WRITE_ONCE(t->ring->tail, 77);
+	mk_ring_tx_init(&t->tx, t->ring);
+	mk_ring_rx_init(&t->rx, t->ring);
+	mk_ring_reset(t->ring);
+	KUNIT_ASSERT_EQ(test, send_n(t, 5, 8, &kick), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->ring->head), 1U);
+	KUNIT_EXPECT_EQ(test, t->ring->slots[0].hdr.seq, 0U);
+	KUNIT_ASSERT_EQ(test, mk_ring_recv(&t->rx, &hdr, t->buf), 1);
+	KUNIT_EXPECT_EQ(test, hdr.cookie, 5ULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->ring->tail), 1U);
+}
+
 static void mk_ring_too_large(struct kunit *test)
 {
 	struct mk_ring_test *t = test->priv;
@@ -154,9 +174,21 @@ static void mk_ring_bad_tail(struct kunit *test)
 	struct mk_ring_test *t = test->priv;
 	bool kick;
 
+	struct mk_msg_hdr hdr;
+
+	/* A tail that cannot be right: the ring counts as empty, and rings. */
 	WRITE_ONCE(t->ring->tail, 12345);
-	KUNIT_EXPECT_EQ(test, send_n(t, 1, 8, &kick), -EAGAIN);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(t->ring->head), 0U);
+	KUNIT_EXPECT_FALSE(test, mk_ring_full(&t->tx));
+	KUNIT_EXPECT_EQ(test, send_n(t, 1, 8, &kick), 0);
+	KUNIT_EXPECT_TRUE(test, kick);
+	KUNIT_ASSERT_EQ(test, mk_ring_recv(&t->rx, &hdr, t->buf), 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->ring->tail), 1U);
+
+	/* Exactly MK_RING_SLOTS behind head: full, a consumer that stopped. */
+	WRITE_ONCE(t->ring->tail, 1 - MK_RING_SLOTS);
+	KUNIT_EXPECT_TRUE(test, mk_ring_full(&t->tx));
+	KUNIT_EXPECT_EQ(test, send_n(t, 2, 8, &kick), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->ring->head), 1U);
 }
 
 /*
@@ -204,6 +236,7 @@ static void mk_ring_random(struct kunit *test)
 static struct kunit_case mk_ring_test_cases[] = {
 	KUNIT_CASE(mk_ring_order),
 	KUNIT_CASE(mk_ring_full_then_drain),
+	KUNIT_CASE(mk_ring_init_ignores_shared),
 	KUNIT_CASE(mk_ring_too_large),
 	KUNIT_CASE(mk_ring_bad_slot),
 	KUNIT_CASE(mk_ring_bad_head),

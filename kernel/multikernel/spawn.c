@@ -28,38 +28,47 @@
 int mk_instance_start(int id)
 {
 	struct mk_instance *inst;
-	int ret;
+	int ret = 0;
 
-	if (!kexec_trylock())
+	if (!mk_kexec_trylock())
 		return -EBUSY;
 	mutex_lock(&mk_lock);
 	inst = mk_instance_find(id);
-	if (!inst) {
+	if (!inst)
 		ret = -ENOENT;
-	} else if (inst->state != MK_STATE_EMPTY && inst->state != MK_STATE_LOADED) {
+	else if (inst->state != MK_STATE_EMPTY && inst->state != MK_STATE_LOADED)
 		ret = -EBUSY;
-	} else if (!inst->image) {
+	else if (!inst->image)
 		ret = -ENOEXEC;
-	} else if (arch_multikernel_prepare(inst->image)) {
+	else if (arch_multikernel_prepare(inst->image))
 		ret = -EINVAL;
-	} else {
+	/*
+	 * Loads and destroy leave an executing instance alone, so its image
+	 * stays once it is starting, without the kexec lock: a host panic
+	 * needs that for its kdump while we wait for the CPU.
+	 */
+	if (!ret) {
 		mk_comm_reset(inst);
 		inst->started = ktime_get_boottime_ns();
 		inst->boot_ns = 0;
 		mk_instance_set_state(inst, MK_STATE_STARTING);
-		cpus_write_lock();
-		ret = arch_multikernel_start(inst->cpu, inst->image);
-		cpus_write_unlock();
-		if (ret) {
-			pr_err("instance %d: start on CPU %u failed: %d\n", id,
-			       inst->cpu, ret);
-			mk_instance_set_state(inst, MK_STATE_CRASHED);
-		} else {
-			pr_info("instance %d: started on CPU %u\n", id, inst->cpu);
-		}
 	}
+	mk_kexec_unlock();
+	if (ret)
+		goto unlock;
+
+	cpus_read_lock();
+	ret = arch_multikernel_start(inst->cpu, inst->image);
+	cpus_read_unlock();
+	if (ret) {
+		pr_err("instance %d: start on CPU %u failed: %d\n", id,
+		       inst->cpu, ret);
+		mk_instance_set_state(inst, MK_STATE_CRASHED);
+	} else {
+		pr_info("instance %d: started on CPU %u\n", id, inst->cpu);
+	}
+unlock:
 	mutex_unlock(&mk_lock);
-	kexec_unlock();
 	if (!ret)
 		mk_monitor_kick();
 	return ret;
@@ -90,7 +99,7 @@ int mk_instance_stop(int id)
 		if (inst->state != MK_STATE_RUNNING) {
 			ret = -EINVAL;
 		} else {
-			ret = mk_peer_send(&inst->peer, &hdr, NULL, false);
+			ret = mk_peer_send(&inst->peer, &hdr, NULL, 0);
 			if (ret)
 				ret = -EBUSY;
 			else
@@ -113,24 +122,33 @@ int mk_instance_stop(int id)
 int mk_instance_kill(int id)
 {
 	struct mk_instance *inst;
-	int ret = 0;
+	int ret;
 
 	mutex_lock(&mk_lock);
 	inst = mk_instance_find(id);
-	if (!inst) {
+	if (!inst)
 		ret = -ENOENT;
-	} else if (!mk_instance_executing(inst)) {
+	else if (!mk_instance_executing(inst))
 		ret = -EINVAL;
-	} else {
-		cpus_write_lock();
-		ret = arch_multikernel_stop(inst->cpu);
-		cpus_write_unlock();
-		if (!ret) {
-			mk_instance_set_state(inst, MK_STATE_STOPPED);
-			pr_info("instance %d: killed\n", id);
-		}
-	}
+	else
+		ret = mk_instance_kill_locked(inst);
 	mutex_unlock(&mk_lock);
+	return ret;
+}
+
+/* As mk_instance_kill(), for an executing instance; mk_lock held. */
+int mk_instance_kill_locked(struct mk_instance *inst)
+{
+	int ret;
+
+	lockdep_assert_held(&mk_lock);
+	cpus_read_lock();
+	ret = arch_multikernel_stop(inst->cpu);
+	cpus_read_unlock();
+	if (!ret) {
+		mk_instance_set_state(inst, MK_STATE_STOPPED);
+		pr_info("instance %d: killed\n", inst->id);
+	}
 	return ret;
 }
 

@@ -155,14 +155,9 @@ static struct mk_instance *to_instance(struct kobject *kobj)
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	struct mk_instance *inst = to_instance(kobj);
-	enum mk_state state;
-
-	mutex_lock(&mk_lock);
-	mk_instance_refresh(inst);
-	state = inst->state;
-	mutex_unlock(&mk_lock);
-	return sysfs_emit(buf, "%s\n", mk_state_name(state));
+	/* As the monitor last took it: reading changes nothing. */
+	return sysfs_emit(buf, "%s\n",
+			  mk_state_name(READ_ONCE(to_instance(kobj)->state)));
 }
 
 /* start, stop or kill, as the LINUX_REBOOT_CMD_MULTIKERNEL* commands. */
@@ -257,7 +252,8 @@ static ssize_t heartbeat_age_ms_show(struct kobject *kobj,
 	s64 age = -1;
 
 	mutex_lock(&mk_lock);
-	if (mk_instance_executing(inst) && inst->state != MK_STATE_STARTING)
+	if (inst->state == MK_STATE_RUNNING || inst->state == MK_STATE_STOPPING ||
+	    inst->state == MK_STATE_HUNG)
 		age = (ktime_get_boottime_ns() - inst->beat_time) / NSEC_PER_MSEC;
 	mutex_unlock(&mk_lock);
 	return sysfs_emit(buf, "%lld\n", age);

@@ -31,7 +31,7 @@
 /* How long a kicked CPU may take to reach mk_ap_entry(). */
 #define MK_ARRIVAL_TIMEOUT_MS	2000
 
-/* One start at a time: the callers hold the CPU hotplug lock for writing. */
+/* One start at a time: the core serialises them (its instance lock). */
 static struct {
 	struct kimage *image;
 	int arrived;
@@ -68,7 +68,8 @@ ANNOTATE_NOCFI_SYM(mk_ap_entry);
  * @cpu:   the instance's CPU, offline in the host
  * @image: a KEXEC_TYPE_MULTIKERNEL image
  *
- * Context: the CPU hotplug lock is held for writing.
+ * Context: the CPU hotplug lock is held (for reading); starts are
+ * serialised.
  *
  * Return: 0 once the CPU has left the host for the image; -EIO when it
  * did not get there in time, or the error of multikernel_kick_ap().

@@ -172,6 +172,25 @@ static void __init mk_arch_setup(void)
 		mk_setup.host_apicid, mk_setup.tsc_khz);
 }
 
+/*
+ * After parse_early_param(), in place of dmi_setup: instance mode wins
+ * over the command line, which nothing verified.  acpi=force or pci=conf1
+ * would take the instance to the host's firmware tables and buses.
+ */
+static void __init mk_after_early_params(void)
+{
+#ifdef CONFIG_ACPI
+	if (!acpi_disabled)
+		pr_warn("instance: acpi= on the command line ignored: no ACPI\n");
+	disable_acpi();
+#endif
+#ifdef CONFIG_PCI
+	if (pci_probe)
+		pr_warn("instance: pci= on the command line ignored: no PCI\n");
+	pci_probe = 0;
+#endif
+}
+
 /**
  * multikernel_instance_early_setup - keep an instance off the host's hardware
  *
@@ -183,7 +202,7 @@ void __init multikernel_instance_early_setup(void)
 	x86_init.oem.arch_setup			= mk_arch_setup;
 	x86_init.resources.probe_roms		= x86_init_noop;
 	x86_init.resources.reserve_resources	= x86_init_noop;
-	x86_init.resources.dmi_setup		= x86_init_noop;
+	x86_init.resources.dmi_setup		= mk_after_early_params;
 	x86_init.mpparse.find_mptable		= x86_init_noop;
 	x86_init.mpparse.early_parse_smp_cfg	= x86_init_noop;
 	x86_init.mpparse.parse_smp_cfg		= mk_parse_smp_config;

@@ -27,7 +27,8 @@
 
 /*
  * MULTIKERNEL_IOC_BIND: the message type this open file sends and
- * receives; needed before read() and write().
+ * receives; needed before read() and write(), and refused (EINVAL) on a
+ * file that is bound already.
  */
 #define MULTIKERNEL_IOC_BIND		_IOW(0xb9, 0x00, __u32)
 

@@ -10,8 +10,15 @@
 #   QEMU TCG: about 12 to 17 x; see the admin guide).  The host can still kill
 #   the instance and get its CPU and memory back.
 # - garbage (mk.instance=garbage): the instance writes random bytes over
-#   its ring to the host and rings once; the host counts what it drops in
-#   msg_dropped, still answers, and kills the instance.
+#   its ring to the host and rings once, then runs mk_echo; the host counts
+#   what it drops in msg_dropped, then exchanges messages with the same
+#   instance again (the ring resynchronised), and kills it.
+# - fuzz (mk.instance=fuzz): for 30 s the instance writes random bytes at
+#   random places of its whole communication area (header, console ring,
+#   both message rings) and rings now and then.  Meanwhile the host reads
+#   every file of the instance and sends it messages; afterwards every
+#   counter is a number, the state a known one, the release printable, and
+#   the host kills the instance and gets its CPU and memory back.
 # MK_FLOOD_ITER sets the workload's rounds (default 300000000).
 DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
@@ -24,7 +31,7 @@ ktap_print_header
 mk_require_instances
 mk_snapshot
 
-ktap_set_plan 4
+ktap_set_plan 5
 
 # echo_ready ID TRY TOTAL: one echo comes back within TRY seconds, tried
 # again until TOTAL seconds have passed.
@@ -120,9 +127,54 @@ dropped() {
 }
 
 id=
-desc="garbage on the ring is dropped and counted, the host still works"
+desc="garbage on the ring is dropped and counted, then messages flow again"
 if id=$(mk_spawn garbage -s) && mk_wait_state "$id" running && dropped &&
-   [ -n "$(mk_state "$id")" ] && [ -n "$(workload 0)" ] && mk_finish "$id"; then
+   echo_ready "$id" 2 60 && "$MSG" echo "$id" 100 64 10 &&
+   [ "$(mk_state "$id")" = running ] && mk_finish "$id"; then
+	ktap_test_pass "$desc"
+else
+	[ -n "$id" ] && mk_finish "$id"
+	ktap_test_fail "$desc"
+fi
+
+# sane ID: what the host shows of instance ID is well formed.
+sane() {
+	for f in msg_sent msg_received msg_dropped doorbells uptime_ms boot_ms \
+		 heartbeat_age_ms; do
+		v=$(cat "$MK/instances/$1/$f") || return 1
+		case "$v" in
+		''|-|*[!0-9-]*|?*-*)
+			ktap_print_msg "$f: '$v' is no number"
+			return 1 ;;
+		esac
+	done
+	case "$(mk_state "$1")" in
+	loaded|starting|running|stopping|stopped|crashed|hung) ;;
+	*) ktap_print_msg "state '$(mk_state "$1")'"; return 1 ;;
+	esac
+	r=$(cat "$MK/instances/$1/release") || return 1
+	if [ ${#r} -gt 65 ] || printf '%s' "$r" | LC_ALL=C grep -q '[^[:print:]]'; then
+		ktap_print_msg "release '$r'"
+		return 1
+	fi
+}
+
+# fuzz_watch ID SECONDS: read every file and send messages meanwhile.
+fuzz_watch() {
+	t0=$(cut -d. -f1 /proc/uptime)
+	while [ $(($(cut -d. -f1 /proc/uptime) - t0)) -lt "$2" ]; do
+		for f in "$MK/instances/$1"/*; do
+			[ -f "$f" ] && [ -r "$f" ] && cat "$f" >/dev/null 2>&1
+		done
+		"$MSG" echo "$1" 1 8 1 >/dev/null 2>&1
+		sane "$1" || return 1
+	done
+}
+
+id=
+desc="30 s of random bytes over the communication area: host reads, sends, kills, is unharmed"
+if id=$(mk_spawn fuzz -s) && mk_wait_state "$id" running stopped crashed &&
+   fuzz_watch "$id" 35 && sane "$id" && mk_finish "$id" && mk_host_cpus_work; then
 	ktap_test_pass "$desc"
 else
 	[ -n "$id" ] && mk_finish "$id"

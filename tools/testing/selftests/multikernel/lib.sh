@@ -35,6 +35,24 @@ mk_last_cpu() {
 	sed 's/.*[-,]//' /sys/devices/system/cpu/present
 }
 
+# mk_cpulist LIST: the CPUs of a cpulist ("0-1,3"), one per line.
+mk_cpulist() {
+	echo "$1" | tr , '\n' | while IFS=- read -r lo hi; do
+		seq "$lo" "${hi:-$lo}"
+	done
+}
+
+# Every CPU the host has online runs a task pinned to it within 30 s: a
+# host CPU that an instance took over, or that is stuck, does not.
+mk_host_cpus_work() {
+	for c in $(mk_cpulist "$(cat /sys/devices/system/cpu/online)"); do
+		if ! timeout 30 taskset -c "$c" true; then
+			ktap_print_msg "host CPU $c did not run a task pinned to it"
+			return 1
+		fi
+	done
+}
+
 # Remember what the host has, to check later that it got everything back.
 mk_snapshot() {
 	mk_free=$(cat $MK/pool/free)
@@ -79,11 +97,12 @@ mk_wait_state() {
 	return 1
 }
 
-# mk_spawn WHAT SYSCALL [CPU]: load (kexec -m -s or -c) and start an instance
-# that will do WHAT; prints its id (and nothing else on stdout).
+# mk_spawn WHAT SYSCALL [CPU [ARGS]]: load (kexec -m -s or -c) and start an
+# instance that will do WHAT, with ARGS added to its command line; prints
+# its id (and nothing else on stdout).
 mk_spawn() {
 	out=$(kexec -m "$2" --cpus="${3:-$(mk_last_cpu)}" --mem=128M --initrd="$INITRD" \
-		--append="console=ttyS1 earlyprintk=serial,ttyS1,115200 mk.instance=$1" \
+		--append="console=ttyS1 earlyprintk=serial,ttyS1,115200 mk.instance=$1${4:+ $4}" \
 		"$KERNEL" 2>&1)
 	id=$(echo "$out" | sed -n 's/^kexec: loaded multikernel instance \([0-9]*\)$/\1/p')
 	if [ -z "$id" ]; then

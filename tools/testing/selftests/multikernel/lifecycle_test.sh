@@ -173,20 +173,6 @@ cpu_online() {
 	cat /sys/devices/system/cpu/cpu"$1"/online
 }
 
-# A bounded workload on the host's CPUs: must finish while an instance
-# hangs.
-host_works() {
-	hw_t0=$(cut -d. -f1 /proc/uptime)
-	hw_n=0
-	while [ $hw_n -lt 20000 ]; do
-		hw_n=$((hw_n + 1))
-	done
-	hw_took=$(($(cut -d. -f1 /proc/uptime) - hw_t0))
-	[ "$hw_took" -lt 60 ] && return 0
-	ktap_print_msg "host workload took ${hw_took}s"
-	return 1
-}
-
 # result DESC STATUS: one test line.
 result() {
 	if [ "$2" = 0 ]; then
@@ -381,7 +367,7 @@ hang() {
 	hg_id=$(mk_spawn hang -s "$cpu_a") &&
 	mk_wait_state "$hg_id" running hung && poll_state "$hg_id" 20 hung &&
 	within heartbeat_age_ms "$(attr "$hg_id" heartbeat_age_ms)" 1000 999999999 &&
-	host_works &&
+	mk_host_cpus_work &&
 	writes kill "$MK/instances/$hg_id/state" kill 0 &&
 	is "state after kill" "$(mk_state "$hg_id")" stopped &&
 	mk_finish "$hg_id"

@@ -268,6 +268,8 @@ static int cmd_unbound(int id)
 	ok &= expect("write", write(fd, buf, 8) < 0 ? errno : 0, EDESTADDRREQ);
 	fd2 = dev_open(id, O_RDWR | O_NONBLOCK);
 	ok &= expect("bind 0xffff", bind_type(fd2, MULTIKERNEL_MSG_USER_LAST), 0);
+	/* As bind() of a bound socket: once bound, always that type. */
+	ok &= expect("bind again", bind_type(fd2, MULTIKERNEL_MSG_USER_FIRST), EINVAL);
 	printf(" %s\n", ok ? "as expected" : "FAILED");
 	close(fd2);
 	close(fd);

@@ -20,7 +20,7 @@ ktap_print_header
 mk_require_instances
 mk_snapshot
 
-ktap_set_plan 10
+ktap_set_plan 11
 
 # echo_ready ID TRY TOTAL: one echo comes back within TRY seconds, tried
 # again until TOTAL seconds have passed.
@@ -61,6 +61,12 @@ counter() {
 	cat "$MK/instances/$id/$1"
 }
 
+# The host's multikernel doorbell interrupts, all CPUs ("MKD:" line).
+mkd_total() {
+	awk '$1 == "MKD:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i }
+	     END { print n + 0 }' /proc/interrupts
+}
+
 id=
 desc="instance running mk_echo answers"
 if id=$(mk_spawn echo -s) && mk_wait_state "$id" running &&
@@ -75,6 +81,8 @@ sleep 1
 sent0=$(counter msg_sent)
 recv0=$(counter msg_received)
 dropped0=$(counter msg_dropped)
+bells0=$(counter doorbells)
+mkd0=$(mkd_total)
 
 result "100 messages of 64 bytes come back in order" "$MSG" echo "$id" 100 64
 result "10000 messages of 64 bytes come back in order, none lost" \
@@ -90,7 +98,7 @@ else
 	ktap_test_fail "$desc"
 fi
 
-result "read/write before bind: EDESTADDRREQ, bind outside 0x100..0xffff: EINVAL" \
+result "read/write before bind: EDESTADDRREQ, bind outside 0x100..0xffff or a second bind: EINVAL" \
 	"$MSG" unbound "$id"
 
 # The counters grew by at least what the tests sent and got back (the
@@ -105,6 +113,17 @@ counted() {
 }
 desc="msg_sent and msg_received count the messages, msg_dropped none"
 if [ -n "$sent0" ] && [ -n "$recv0" ] && [ -n "$dropped0" ] && counted; then
+	ktap_test_pass "$desc"
+else
+	ktap_test_fail "$desc"
+fi
+
+desc="/proc/interrupts counts the doorbells (MKD)"
+bells=$(counter doorbells)
+mkd=$(mkd_total)
+ktap_print_msg "MKD +$((mkd - mkd0)), doorbells +$((bells - bells0))"
+if grep -q "MKD:.*Multikernel doorbells" /proc/interrupts &&
+   [ $((bells - bells0)) -gt 0 ] && [ $((mkd - mkd0)) -ge $((bells - bells0)) ]; then
 	ktap_test_pass "$desc"
 else
 	ktap_test_fail "$desc"

@@ -131,6 +131,32 @@ bool multikernel_cpus_owned(void)
 	return !cpumask_empty(&mk_owned_cpus);
 }
 
+/**
+ * multikernel_host_kexec_check - whether the host may kexec now
+ *
+ * An executing instance's CPU goes on writing its memory, which the next
+ * host kernel would take as free: refuse until every instance stopped.
+ *
+ * Return: 0, or -EBUSY while an instance executes.
+ */
+int multikernel_host_kexec_check(void)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+	int ret = 0;
+
+	mutex_lock(&mk_lock);
+	xa_for_each(&mk_instances, id, inst) {
+		if (mk_instance_executing(inst)) {
+			pr_warn("host kexec refused: instance %lu executes\n", id);
+			ret = -EBUSY;
+			break;
+		}
+	}
+	mutex_unlock(&mk_lock);
+	return ret;
+}
+
 static int mk_check_cpu(unsigned int cpu)
 {
 	if (cpu >= nr_cpu_ids || !cpu_present(cpu))

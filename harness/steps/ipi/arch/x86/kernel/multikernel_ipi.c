@@ -9,6 +9,7 @@
 
 #include <asm/apic.h>
 #include <asm/barrier.h>
+#include <asm/hardirq.h>
 #include <asm/idtentry.h>
 #include <asm/irq_vectors.h>
 #include <asm/msr.h>
@@ -51,4 +52,5 @@ u32 arch_multikernel_doorbell_of(unsigned int cpu)
 DEFINE_IDTENTRY_SYSVEC(sysvec_multikernel)
 {
 	apic_eoi();
+	inc_irq_stat(MULTIKERNEL);
 }

@@ -75,6 +75,20 @@ mk_require_instances() {
 	fi
 }
 
+# console_has ID TEXT / console_lacks ID TEXT: the instance's kernel log
+# (binary: the console file as the host keeps it).
+console_has() {
+	grep -aqF -- "$2" "$MK/instances/$1/console" && return 0
+	ktap_print_msg "instance $1: no '$2' in its console"
+	return 1
+}
+
+console_lacks() {
+	grep -aqF -- "$2" "$MK/instances/$1/console" || return 0
+	ktap_print_msg "instance $1: '$2' in its console"
+	return 1
+}
+
 # mk_state ID: the state of instance ID, empty when there is none.
 mk_state() {
 	cat $MK/instances/"$1"/state 2>/dev/null

@@ -113,19 +113,6 @@ attr() {
 	cat "$MK/instances/$1/$2"
 }
 
-# console_has ID TEXT / console_lacks ID TEXT: the instance's kernel log.
-console_has() {
-	grep -qF -- "$2" "$MK/instances/$1/console" && return 0
-	ktap_print_msg "instance $1: no '$2' in its console"
-	return 1
-}
-
-console_lacks() {
-	grep -qF -- "$2" "$MK/instances/$1/console" || return 0
-	ktap_print_msg "instance $1: '$2' in its console"
-	return 1
-}
-
 # console_wait ID TEXT SECONDS: until the instance's console has TEXT
 # (what its init prints comes after it reported running).
 console_wait() {

@@ -65,22 +65,13 @@ check panic crashed
 # Instance mode wins over the instance's command line, which nothing
 # verified: with acpi=force and pci=conf1 it still finds neither ACPI
 # tables nor PCI buses, and says that it ignored them.
-console_has() {
-	grep -aqF -- "$2" "$MK/instances/$1/console" && return 0
-	ktap_print_msg "instance $1: no '$2' in its console"
-	return 1
-}
-console_lacks() {
-	grep -aqE -- "$2" "$MK/instances/$1/console" || return 0
-	ktap_print_msg "instance $1: '$2' in its console"
-	return 1
-}
 desc="acpi=force pci=conf1 on an instance's command line are ignored"
 id=
 if id=$(mk_spawn idle -s "$cpu" "acpi=force pci=conf1") && mk_wait_state "$id" running &&
    console_has "$id" "multikernel: instance: acpi= on the command line ignored: no ACPI" &&
    console_has "$id" "multikernel: instance: pci= on the command line ignored: no PCI" &&
-   console_lacks "$id" "ACPI: (RSDP|Core revision)|PCI: Using configuration type" &&
+   console_lacks "$id" "ACPI: RSDP" && console_lacks "$id" "ACPI: Core revision" &&
+   console_lacks "$id" "PCI: Using configuration type" &&
    mk_finish "$id"; then
 	ktap_test_pass "$desc"
 else

@@ -151,17 +151,6 @@ instance_said() {
 	else bad "$1: instance console has \"$2\""; fi
 }
 
-if boot pool mk.run=test multikernel_pool=512M@1G; then
-	ktap pool kunit
-	ktap pool kselftest
-	# What spawn_test.sh started: each instance reached its init.
-	instance_said pool "mk-instance: up, kernel "
-	instance_said pool ", 1 CPU, MemTotal: "
-	for what in idle reboot halt panic; do
-		instance_said pool " kB, will $what"
-	done
-	instance_said pool "Kernel panic - not syncing: Attempted to kill init!"
-fi
 # Where the pool lies matters only to the pool, the loads and a spawn.
 # It also leaves an instance running into the final reboot, which kills it.
 if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M mk.final_instance=1 \
@@ -208,8 +197,10 @@ if boot bad-overlap mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_p
 	log_has bad-overlap "multikernel: ignoring multikernel_pool=64M@16M: [0x1000000-0x4ffffff] overlaps memory already in use"
 fi
 
-# The debug kernel runs every test once more, then looks for leaks: any
-# lockdep, RCU, sleep-in-atomic, debug-objects or kmemleak report fails.
+# The debug kernel runs every test (KUnit and the whole kselftest suite),
+# then looks for leaks: any lockdep, RCU, sleep-in-atomic, debug-objects or
+# kmemleak report fails.  The same suite on the plain kernel would add only
+# time: the boots above run what depends on the configuration there.
 step "debug kernel"
 mkdir -p "$logs"
 if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
@@ -218,6 +209,13 @@ if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
 		ktap debug kunit
 		ktap debug kselftest
 		log_has debug "mk-harness: kmemleak scanned"
+		# What spawn_test.sh started: each instance reached its init.
+		instance_said debug "mk-instance: up, kernel "
+		instance_said debug ", 1 CPU, MemTotal: "
+		for what in idle reboot halt panic; do
+			instance_said debug " kB, will $what"
+		done
+		instance_said debug "Kernel panic - not syncing: Attempted to kill init!"
 	fi
 else
 	tail -n 20 "$logs/kernel-debug.log"

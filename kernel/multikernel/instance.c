@@ -45,6 +45,7 @@ static const char * const mk_state_names[] = {
 	[MK_STATE_STOPPED]	= "stopped",
 	[MK_STATE_CRASHED]	= "crashed",
 	[MK_STATE_HUNG]		= "hung",
+	[MK_STATE_LOST]		= "lost",
 };
 
 const char *mk_state_name(enum mk_state state)
@@ -123,7 +124,7 @@ void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
  * Whether the instance's CPU may be running its kernel, after taking what
  * the instance reported (mk_instance_refresh()).  Stopped and crashed
  * instances have parked and were reset: the host can take the CPU back
- * with INIT.  Caller holds mk_lock.
+ * with INIT.  A lost instance's CPU may still run it.  Caller holds mk_lock.
  */
 bool mk_instance_executing(struct mk_instance *inst)
 {
@@ -131,7 +132,8 @@ bool mk_instance_executing(struct mk_instance *inst)
 	return inst->state == MK_STATE_STARTING ||
 	       inst->state == MK_STATE_RUNNING ||
 	       inst->state == MK_STATE_STOPPING ||
-	       inst->state == MK_STATE_HUNG;
+	       inst->state == MK_STATE_HUNG ||
+	       inst->state == MK_STATE_LOST;
 }
 
 /**

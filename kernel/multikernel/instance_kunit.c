@@ -71,7 +71,8 @@ static void mk_state_name_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, mk_state_name(MK_STATE_LOADED), "loaded");
 	KUNIT_EXPECT_STREQ(test, mk_state_name(MK_STATE_RUNNING), "running");
 	KUNIT_EXPECT_STREQ(test, mk_state_name(MK_STATE_HUNG), "hung");
-	KUNIT_EXPECT_STREQ(test, mk_state_name(MK_STATE_HUNG + 1), "unknown");
+	KUNIT_EXPECT_STREQ(test, mk_state_name(MK_STATE_LOST), "lost");
+	KUNIT_EXPECT_STREQ(test, mk_state_name(MK_STATE_LOST + 1), "unknown");
 }
 
 static struct kunit_case mk_instance_test_cases[] = {

@@ -57,6 +57,7 @@ enum mk_state {
 	MK_STATE_STOPPED,	/* shut down, CPU parked */
 	MK_STATE_CRASHED,	/* the kernel reported a panic */
 	MK_STATE_HUNG,		/* the kernel stopped its heartbeat */
+	MK_STATE_LOST,		/* its CPU did not stop: nothing reclaimed */
 };
 
 struct mk_cdev;
@@ -230,6 +231,7 @@ int mk_instance_start(int id);
 int mk_instance_stop(int id);
 int mk_instance_kill(int id);
 int mk_instance_kill_locked(struct mk_instance *inst);
+int mk_instance_stop_cpu(struct mk_instance *inst);
 
 int mk_sysfs_add_instance(struct mk_instance *inst);
 void mk_sysfs_del_instance(struct mk_instance *inst);

@@ -89,13 +89,12 @@ void mk_instance_refresh(struct mk_instance *inst)
 	case MULTIKERNEL_INSTANCE_STOPPED:
 	case MULTIKERNEL_INSTANCE_CRASHED:
 		/*
-		 * It parked its CPU.  INIT keeps it parked whatever happens
-		 * to its memory now (an NMI would run what is there).  Until
-		 * the INIT went out it stays executing: nothing is reclaimed.
+		 * It parked its CPU, it says.  Stopping the CPU keeps it so
+		 * whatever happens to its memory now (an NMI would run what
+		 * is there).  Until the CPU is proven stopped it stays
+		 * executing: nothing is reclaimed.
 		 */
-		cpus_read_lock();
-		ret = arch_multikernel_stop(inst->cpu);
-		cpus_read_unlock();
+		ret = mk_instance_stop_cpu(inst);
 		if (ret) {
 			pr_err_ratelimited("instance %d: cannot stop CPU %u: %d\n",
 					   inst->id, inst->cpu, ret);

@@ -114,10 +114,12 @@ int mk_instance_stop(int id)
  * mk_instance_kill - stop an instance's CPU without its help
  * @id: the instance
  *
- * Works on an instance that is starting, running, stopping or hung.
+ * Works on an instance that is starting, running, stopping, hung or lost
+ * (which tries again).
  *
  * Return: 0; -ENOENT, -EINVAL (not executing: never started, stopped or
- * crashed), or the architecture's error.
+ * crashed), -ETIMEDOUT (the CPU did not stop: the instance is lost), or
+ * the architecture's error.
  */
 int mk_instance_kill(int id)
 {
@@ -136,8 +138,16 @@ int mk_instance_kill(int id)
 	return ret;
 }
 
-/* As mk_instance_kill(), for an executing instance; mk_lock held. */
-int mk_instance_kill_locked(struct mk_instance *inst)
+/**
+ * mk_instance_stop_cpu - stop an instance's CPU, with proof
+ * @inst: an executing instance; mk_lock held
+ *
+ * A CPU that did not prove it stopped may still run the instance, so the
+ * instance is lost: it keeps its CPU and memory until a kill succeeds.
+ *
+ * Return: 0, or as arch_multikernel_stop().
+ */
+int mk_instance_stop_cpu(struct mk_instance *inst)
 {
 	int ret;
 
@@ -145,6 +155,21 @@ int mk_instance_kill_locked(struct mk_instance *inst)
 	cpus_read_lock();
 	ret = arch_multikernel_stop(inst->cpu);
 	cpus_read_unlock();
+	if (ret == -ETIMEDOUT && inst->state != MK_STATE_LOST) {
+		pr_err("instance %d: CPU %u did not stop, lost: its CPU and memory stay reserved\n",
+		       inst->id, inst->cpu);
+		mk_instance_set_state(inst, MK_STATE_LOST);
+	}
+	return ret;
+}
+
+/* As mk_instance_kill(), for an executing instance; mk_lock held. */
+int mk_instance_kill_locked(struct mk_instance *inst)
+{
+	int ret;
+
+	lockdep_assert_held(&mk_lock);
+	ret = mk_instance_stop_cpu(inst);
 	if (!ret) {
 		mk_instance_set_state(inst, MK_STATE_STOPPED);
 		pr_info("instance %d: killed\n", inst->id);

@@ -31,7 +31,7 @@
 /* How long a kicked CPU may take to reach mk_ap_entry(). */
 #define MK_ARRIVAL_TIMEOUT_MS	2000
 
-/* One start at a time: the core serialises them (its instance lock). */
+/* One start or stop at a time: the core serialises them (its instance lock). */
 static struct {
 	struct kimage *image;
 	int arrived;
@@ -63,51 +63,91 @@ static void __noreturn __nocfi mk_ap_entry(void)
 
 ANNOTATE_NOCFI_SYM(mk_ap_entry);
 
+/*
+ * Runs on a stopped instance's CPU, in the host, IRQs off: the CPU took
+ * INIT and the startup IPIs, so it no longer runs the instance's code.
+ */
+static void __noreturn mk_ap_stopped(void)
+{
+	/* Pairs with the acquire in mk_kick(). */
+	smp_store_release(&mk_boot.arrived, 1);
+	for (;;)
+		native_halt();
+}
+
+/* Send @cpu to @entry and wait until it says it got there. */
+static int mk_kick(unsigned int cpu, void (*entry)(void))
+{
+	int i, ret;
+
+	WRITE_ONCE(mk_boot.arrived, 0);
+	ret = multikernel_kick_ap(cpu, entry);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < MK_ARRIVAL_TIMEOUT_MS; i++) {
+		/* Pairs with the release in mk_ap_entry()/mk_ap_stopped(). */
+		if (smp_load_acquire(&mk_boot.arrived))
+			break;
+		usleep_range(1000, 2000);
+	}
+	arch_cpuhp_cleanup_kick_cpu(cpu);
+	if (!READ_ONCE(mk_boot.arrived))
+		return -ETIMEDOUT;
+	return 0;
+}
+
 /**
  * arch_multikernel_start - start a loaded image on an offline CPU
  * @cpu:   the instance's CPU, offline in the host
  * @image: a KEXEC_TYPE_MULTIKERNEL image
  *
- * Context: the CPU hotplug lock is held (for reading); starts are
- * serialised.
+ * Context: the CPU hotplug lock is held (for reading); starts and stops
+ * are serialised.
  *
  * Return: 0 once the CPU has left the host for the image; -EIO when it
  * did not get there in time, or the error of multikernel_kick_ap().
  */
 int arch_multikernel_start(unsigned int cpu, struct kimage *image)
 {
-	int i, ret;
+	int ret;
 
 	mk_boot.image = image;
-	WRITE_ONCE(mk_boot.arrived, 0);
-
-	ret = multikernel_kick_ap(cpu, mk_ap_entry);
-	if (ret)
-		return ret;
-
-	for (i = 0; i < MK_ARRIVAL_TIMEOUT_MS; i++) {
-		/* Pairs with the release in mk_ap_entry(). */
-		if (smp_load_acquire(&mk_boot.arrived))
-			break;
-		usleep_range(1000, 2000);
-	}
-	arch_cpuhp_cleanup_kick_cpu(cpu);
-	if (!READ_ONCE(mk_boot.arrived)) {
+	ret = mk_kick(cpu, mk_ap_entry);
+	if (ret == -ETIMEDOUT) {
 		pr_err("CPU %u did not reach the instance entry\n", cpu);
 		multikernel_reset_ap(cpu);
 		return -EIO;
 	}
-	return 0;
+	return ret;
 }
 
 /**
  * arch_multikernel_stop - stop an instance's CPU without its help
  * @cpu: the instance's CPU
  *
- * Return: 0 or -EINVAL.
+ * INIT is not enough: a CPU in VMX root mode, or in SVM with GIF clear,
+ * does not take it and goes on running the instance.  So the CPU is sent
+ * INIT, then through the startup IPIs to a host stub that says it got
+ * there, then INIT again, to wait for the next start.  Only a CPU that
+ * reached the stub has proven that it stopped.
+ *
+ * Context: as arch_multikernel_start().
+ *
+ * Return: 0 once the CPU is proven stopped; -ETIMEDOUT when it did not
+ * reach the stub (it may still run the instance: reclaim nothing), or
+ * another error of multikernel_kick_ap() (-EINVAL: the CPU is online).
  */
 int arch_multikernel_stop(unsigned int cpu)
 {
+	int ret;
+
+	ret = multikernel_reset_ap(cpu) ?: mk_kick(cpu, mk_ap_stopped);
+	if (ret) {
+		if (ret == -ETIMEDOUT)
+			pr_err("CPU %u did not stop\n", cpu);
+		return ret;
+	}
 	return multikernel_reset_ap(cpu);
 }
 

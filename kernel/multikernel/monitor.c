@@ -95,11 +95,8 @@ void mk_instance_refresh(struct mk_instance *inst)
 		 * executing: nothing is reclaimed.
 		 */
 		ret = mk_instance_stop_cpu(inst);
-		if (ret) {
-			pr_err_ratelimited("instance %d: cannot stop CPU %u: %d\n",
-					   inst->id, inst->cpu, ret);
+		if (ret)
 			return;
-		}
 		if (report == MULTIKERNEL_INSTANCE_CRASHED)
 			pr_err("instance %d: crashed\n", inst->id);
 		mk_instance_set_state(inst, report == MULTIKERNEL_INSTANCE_CRASHED ?

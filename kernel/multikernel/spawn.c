@@ -159,6 +159,9 @@ int mk_instance_stop_cpu(struct mk_instance *inst)
 		pr_err("instance %d: CPU %u did not stop, lost: its CPU and memory stay reserved\n",
 		       inst->id, inst->cpu);
 		mk_instance_set_state(inst, MK_STATE_LOST);
+	} else if (ret && ret != -ETIMEDOUT) {
+		pr_err_ratelimited("instance %d: cannot stop CPU %u: %d\n",
+				   inst->id, inst->cpu, ret);
 	}
 	return ret;
 }

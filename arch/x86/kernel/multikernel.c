@@ -143,11 +143,8 @@ int arch_multikernel_stop(unsigned int cpu)
 	int ret;
 
 	ret = multikernel_reset_ap(cpu) ?: mk_kick(cpu, mk_ap_stopped);
-	if (ret) {
-		if (ret == -ETIMEDOUT)
-			pr_err("CPU %u did not stop\n", cpu);
+	if (ret)
 		return ret;
-	}
 	return multikernel_reset_ap(cpu);
 }
 

@@ -111,8 +111,8 @@ clean() {
 	fi
 }
 
-# boot [-x] [-d] NAME KERNEL-ARGS...: boot once (-x x2APIC, -d the debug
-# kernel: qemu.sh's options), and check its logs for reports.
+# boot [-x] [-d] [-T] NAME KERNEL-ARGS...: boot once (-x x2APIC, -d the
+# debug kernel, -T SMT: qemu.sh's options), and check its logs for reports.
 boot() {
 	local opts=()
 	while [ "${1#-}" != "$1" ]; do opts+=("$1"); shift; done
@@ -168,6 +168,10 @@ if boot -x x2apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G \
 	log_has x2apic "x2apic enabled"
 	instance_said x2apic "mk-instance: up, kernel "
 	instance_said x2apic "x2apic: enabled by BIOS, switching to x2apic ops"
+fi
+# SMT: two threads per core; an instance never shares a core with the host.
+if boot -T smt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.tests=smt_test.sh; then
+	ktap smt kselftest
 fi
 # Lockdown: no instance loads, with either syscall.
 if boot lockdown mk.run=test kunit.enable=0 lockdown=integrity multikernel_pool=512M@1G \

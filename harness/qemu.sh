@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the harness kernel and initramfs in QEMU.
-#   harness/qemu.sh [-t SECONDS] [-i] [-x] [-d] NAME [KERNEL-ARGS...]
+#   harness/qemu.sh [-t SECONDS] [-i] [-x] [-d] [-T] NAME [KERNEL-ARGS...]
 # -i: interactive, console on this terminal (for mk.run=shell).
 # -d: boot the debug kernel (harness/kernel.sh --debug) as the host; its
 #     instances run the normal kernel, the one in the initramfs.
 # -x: x2APIC: q35 with an intel-iommu doing interrupt remapping (eim=on),
 #     which QEMU 10 offers under TCG; without it Linux stays in xAPIC mode.
+# -T: SMT: two cores of two threads each (the firmware's ACPI MADT lists
+#     every thread).
 # Otherwise the first serial port (host console) goes to build/logs/NAME.log
 # and the second (future instance console) to build/logs/NAME.ttyS1.log.
 # Exit status: 0 when the guest reached "mk-harness: done", 1 when it did
@@ -25,30 +27,32 @@ logs=$top/build/logs
 timeout=${MK_TIMEOUT:-900}
 interactive=0
 x2apic=0
+# sockets=4: SeaBIOS lists only the first CPU of each package in its MP
+# table, which a kernel without ACPI reads.
+smp=4,sockets=4,cores=1,threads=1
 
-while getopts "t:ixd" o; do
+while getopts "t:ixdT" o; do
 	case $o in
 	t) timeout=$OPTARG ;;
 	i) interactive=1 ;;
 	x) x2apic=1 ;;
 	d) bz=$top/build/obj-debug/arch/x86/boot/bzImage ;;
+	T) smp=4,sockets=2,cores=1,threads=2 ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-name=${1:?usage: qemu.sh [-t SECONDS] [-i] [-x] [-d] NAME [KERNEL-ARGS...]}
+name=${1:?usage: qemu.sh [-t SECONDS] [-i] [-x] [-d] [-T] NAME [KERNEL-ARGS...]}
 shift
 
 [ -f "$bz" ] || { echo "qemu: $bz missing (run: make kernel)" >&2; exit 2; }
 [ -f "$initrd" ] || { echo "qemu: $initrd missing (run: make initramfs)" >&2; exit 2; }
 mkdir -p "$logs"
 
-# sockets=4: SeaBIOS lists only the first CPU of each package in its MP
-# table, and the harness kernel has no ACPI.
 machine=(-M pc -cpu max)
 [ $x2apic = 1 ] && machine=(-M q35 -cpu max,+x2apic
 			    -device intel-iommu,intremap=on,eim=on)
-base=(qemu-system-x86_64 "${machine[@]}" -smp 4,sockets=4,cores=1,threads=1 -m 2G -no-reboot
+base=(qemu-system-x86_64 "${machine[@]}" -smp "$smp" -m 2G -no-reboot
       -kernel "$bz" -initrd "$initrd" -display none -monitor none)
 
 # The probe's answer is kept in build/logs/accel: a probe that hangs costs

@@ -77,6 +77,7 @@ int arch_multikernel_prepare(struct kimage *image);
 /* The CPU hotplug lock is held for writing. */
 int arch_multikernel_start(unsigned int cpu, struct kimage *image);
 int arch_multikernel_stop(unsigned int cpu);
+bool arch_multikernel_same_core(unsigned int a, unsigned int b);
 
 /* Messages between kernels (kernel/multikernel/msg.c). */
 int multikernel_register_handler(u32 type, multikernel_msg_handler_t fn,
@@ -94,22 +95,26 @@ int multikernel_ping(int peer, unsigned long timeout);
 void multikernel_doorbell(void);
 void multikernel_report(u32 state);
 
-/* Provided by the architecture. */
-void arch_multikernel_ring_doorbell(u32 target);
-u32 arch_multikernel_doorbell_of(unsigned int cpu);
+/*
+ * Provided by the architecture.  A doorbell is an architecture-defined
+ * token naming a CPU and how to interrupt it; 0 rings nothing.
+ */
+void arch_multikernel_ring_doorbell(u64 doorbell);
+u64 arch_multikernel_doorbell_of(unsigned int cpu);
+int arch_multikernel_irq_alloc(void (*program)(void *data, u64 doorbell),
+			       void *data);
+void arch_multikernel_irq_free(unsigned int irq);
 
 /**
  * struct multikernel_self - what an instance knows of the host
  * @id:        its own id
  * @comm_base: physical address of its communication area
  * @comm_size: its size
- * @host:      the doorbell of the host (see arch_multikernel_ring_doorbell())
  */
 struct multikernel_self {
 	int id;
 	phys_addr_t comm_base;
 	u32 comm_size;
-	u32 host;
 };
 
 bool arch_multikernel_self(struct multikernel_self *self);

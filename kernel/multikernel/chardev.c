@@ -6,15 +6,20 @@
  * (MULTIKERNEL_IOC_BIND, a type of MULTIKERNEL_MSG_USER_FIRST or above),
  * then each write() sends one message of that type and each read()
  * returns one.  Every file bound to a type gets its own copy of each
- * message of that type, up to MK_EPT_QUEUE_MAX waiting; beyond that, and
- * when no file is bound to a type, messages are dropped and counted.
+ * message of that type, in a record FIFO of MK_EPT_QUEUE_BYTES allocated
+ * when it binds: delivery copies, it does not allocate.  Messages that do
+ * not fit, and those of a type no file is bound to, are dropped and
+ * counted.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/fs.h>
+#include <linux/kfifo.h>
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/multikernel.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -22,8 +27,11 @@
 #include "comm.h"
 #include "internal.h"
 
-/* Messages an open file may have waiting. */
-#define MK_EPT_QUEUE_MAX	256
+/*
+ * Bytes of messages an open file may have waiting, a power of two: 64 of
+ * the largest, each with its 2-byte length.
+ */
+#define MK_EPT_QUEUE_BYTES	SZ_256K
 
 /**
  * struct mk_cdev - the device of one peer
@@ -45,20 +53,25 @@ struct mk_cdev {
 	struct mk_peer *peer;
 };
 
-/* An open file. */
+/**
+ * struct mk_ept - an open file
+ * @node:    in its device's @epts
+ * @cdev:    its device
+ * @type:    the message type it is bound to, 0 before
+ * @fifo:    messages waiting, one record each; filled under the device's
+ *           lock, emptied under @read_lock
+ * @buf:     its MK_EPT_QUEUE_BYTES, from bind on
+ * @read_lock: serialises readers
+ * @wait:    readers waiting
+ */
 struct mk_ept {
 	struct list_head node;
 	struct mk_cdev *cdev;
 	u32 type;
-	struct list_head queue;
-	unsigned int queued;
+	struct kfifo_rec_ptr_2 fifo;
+	void *buf;
+	struct mutex read_lock;		/* readers of @fifo */
 	wait_queue_head_t wait;
-};
-
-struct mk_qmsg {
-	struct list_head node;
-	u32 len;
-	u8 data[];
 };
 
 static void mk_cdev_release(struct kref *ref)
@@ -67,16 +80,6 @@ static void mk_cdev_release(struct kref *ref)
 
 	mk_peer_put(cdev->peer);
 	kfree(cdev);
-}
-
-static void mk_ept_flush(struct mk_ept *ept)
-{
-	struct mk_qmsg *m, *tmp;
-
-	list_for_each_entry_safe(m, tmp, &ept->queue, node)
-		kfree(m);
-	INIT_LIST_HEAD(&ept->queue);
-	ept->queued = 0;
 }
 
 static int mk_cdev_open(struct inode *inode, struct file *file)
@@ -88,7 +91,7 @@ static int mk_cdev_open(struct inode *inode, struct file *file)
 	ept = kzalloc_obj(*ept, GFP_KERNEL);
 	if (!ept)
 		return -ENOMEM;
-	INIT_LIST_HEAD(&ept->queue);
+	mutex_init(&ept->read_lock);
 	init_waitqueue_head(&ept->wait);
 	ept->cdev = cdev;
 	/* misc_open() holds misc_mtx, which misc_deregister() takes. */
@@ -108,8 +111,8 @@ static int mk_cdev_close(struct inode *inode, struct file *file)
 
 	spin_lock_irq(&cdev->lock);
 	list_del(&ept->node);
-	mk_ept_flush(ept);
 	spin_unlock_irq(&cdev->lock);
+	kvfree(ept->buf);
 	kfree(ept);
 	kref_put(&cdev->ref, mk_cdev_release);
 	return 0;
@@ -120,7 +123,7 @@ static bool mk_ept_readable(struct mk_ept *ept)
 	bool ret;
 
 	spin_lock_irq(&ept->cdev->lock);
-	ret = !list_empty(&ept->queue) || ept->cdev->gone;
+	ret = !kfifo_is_empty(&ept->fifo) || ept->cdev->gone;
 	spin_unlock_irq(&ept->cdev->lock);
 	return ret;
 }
@@ -130,21 +133,21 @@ static ssize_t mk_cdev_read(struct file *file, char __user *buf, size_t len,
 {
 	struct mk_ept *ept = file->private_data;
 	struct mk_cdev *cdev = ept->cdev;
-	struct mk_qmsg *m;
+	unsigned int copied;
 	int ret;
 
 	if (!READ_ONCE(ept->type))
 		return -EDESTADDRREQ;
 	for (;;) {
-		spin_lock_irq(&cdev->lock);
-		m = list_first_entry_or_null(&ept->queue, struct mk_qmsg, node);
-		if (m) {
-			list_del(&m->node);
-			ept->queued--;
+		if (mutex_lock_interruptible(&ept->read_lock))
+			return -ERESTARTSYS;
+		/* One record, cut to @len, as a datagram socket does. */
+		if (!kfifo_is_empty(&ept->fifo)) {
+			ret = kfifo_to_user(&ept->fifo, buf, len, &copied);
+			mutex_unlock(&ept->read_lock);
+			return ret ?: copied;
 		}
-		spin_unlock_irq(&cdev->lock);
-		if (m)
-			break;
+		mutex_unlock(&ept->read_lock);
 		if (READ_ONCE(cdev->gone))
 			return -ENODEV;
 		if (file->f_flags & O_NONBLOCK)
@@ -153,11 +156,6 @@ static ssize_t mk_cdev_read(struct file *file, char __user *buf, size_t len,
 		if (ret)
 			return ret;
 	}
-
-	len = min_t(size_t, len, m->len);
-	ret = copy_to_user(buf, m->data, len) ? -EFAULT : len;
-	kfree(m);
-	return ret;
 }
 
 static ssize_t mk_cdev_write(struct file *file, const char __user *buf,
@@ -214,12 +212,24 @@ static long mk_cdev_ioctl(struct file *file, unsigned int cmd,
 		return -EINVAL;
 
 	/* Bound once, as a socket is: nothing queued is lost to a rebind. */
-	spin_lock_irq(&ept->cdev->lock);
-	if (ept->type)
+	mutex_lock(&ept->read_lock);
+	if (ept->type) {
 		ret = -EINVAL;
-	else
+	} else {
+		ept->buf = kvmalloc(MK_EPT_QUEUE_BYTES, GFP_KERNEL);
+		ret = ept->buf ? kfifo_init(&ept->fifo, ept->buf,
+					    MK_EPT_QUEUE_BYTES) : -ENOMEM;
+		if (ret) {
+			kvfree(ept->buf);
+			ept->buf = NULL;
+		}
+	}
+	if (!ret) {
+		spin_lock_irq(&ept->cdev->lock);
 		WRITE_ONCE(ept->type, type);
-	spin_unlock_irq(&ept->cdev->lock);
+		spin_unlock_irq(&ept->cdev->lock);
+	}
+	mutex_unlock(&ept->read_lock);
 	return ret;
 }
 
@@ -247,7 +257,6 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg)
 {
 	struct mk_cdev *cdev = peer->cdev;
 	bool any = false, all = true;
-	struct mk_qmsg *m;
 	struct mk_ept *ept;
 
 	if (!cdev)
@@ -257,17 +266,11 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg)
 		if (ept->type != msg->type)
 			continue;
 		any = true;
-		m = NULL;
-		if (ept->queued < MK_EPT_QUEUE_MAX)
-			m = kmalloc(struct_size(m, data, msg->len), GFP_ATOMIC);
-		if (!m) {
+		if (kfifo_avail(&ept->fifo) < msg->len) {
 			all = false;
 			continue;
 		}
-		m->len = msg->len;
-		memcpy(m->data, msg->data, msg->len);
-		list_add_tail(&m->node, &ept->queue);
-		ept->queued++;
+		kfifo_in(&ept->fifo, msg->data, msg->len);
 		wake_up_interruptible(&ept->wait);
 	}
 	spin_unlock(&cdev->lock);

@@ -22,7 +22,7 @@
 #include <asm/page.h>
 
 #define MK_COMM_MAGIC		0x4d4b434dU	/* "MKCM" */
-#define MK_COMM_VERSION		1
+#define MK_COMM_VERSION		2
 #define MK_COMM_SIZE		SZ_2M
 
 /* Messages in flight per direction; a power of two. */
@@ -36,6 +36,7 @@
 #define MK_MSG_PING		1	/* request; empty response */
 #define MK_MSG_SHUTDOWN		2	/* host to instance: power off */
 #define MK_MSG_SINK		3	/* dropped on arrival (benchmark) */
+#define MK_MSG_DOORBELL		4	/* host to instance: ring this (u64) */
 
 /**
  * struct mk_msg_hdr - the header of one message in a ring slot
@@ -102,6 +103,9 @@ struct mk_console_ring {
  * @state:        MULTIKERNEL_INSTANCE_*, by the instance
  * @heartbeat:    incremented by the instance every MK_HEARTBEAT_MS
  * @uptime_ms:    the instance's uptime, updated with @heartbeat
+ * @doorbell:     by the host: what the instance rings to reach it (see
+ *                arch_multikernel_ring_doorbell()); changes when the host
+ *                moves the instance's interrupt to another CPU
  * @release:      the instance's kernel release, NUL terminated
  * @crash_reason: the instance's panic message, NUL terminated
  * @console:      the instance's kernel log
@@ -115,6 +119,7 @@ struct mk_comm {
 	u32 state;
 	u64 heartbeat;
 	u64 uptime_ms;
+	u64 doorbell;
 	char release[MK_RELEASE_LEN];
 	char crash_reason[MK_CRASH_LEN];
 	struct mk_console_ring console __aligned(PAGE_SIZE);

@@ -51,7 +51,7 @@ void multikernel_report(u32 state)
 	    READ_ONCE(mk_comm->state) == MULTIKERNEL_INSTANCE_CRASHED)
 		return;
 	WRITE_ONCE(mk_comm->state, state);
-	arch_multikernel_ring_doorbell(mk_host.doorbell);
+	mk_peer_ring(&mk_host);
 }
 
 static void mk_heartbeat_tick(struct timer_list *t)
@@ -82,6 +82,17 @@ static void mk_guest_shutdown(const struct multikernel_msg *msg, void *priv)
 		orderly_poweroff(true);
 }
 
+/* The host moved its doorbell: ring there from now on. */
+static void mk_guest_doorbell(const struct multikernel_msg *msg, void *priv)
+{
+	u64 doorbell;
+
+	if (msg->peer != MULTIKERNEL_HOST || msg->len != sizeof(doorbell))
+		return;
+	memcpy(&doorbell, msg->data, sizeof(doorbell));
+	WRITE_ONCE(mk_host.doorbell, doorbell);
+}
+
 static int __init mk_guest_init(void)
 {
 	struct multikernel_self self;
@@ -100,13 +111,19 @@ static int __init mk_guest_init(void)
 		      &self.comm_base);
 
 	strscpy(mk_comm->release, init_utsname()->release, MK_RELEASE_LEN);
-	mk_peer_init(&mk_host, MULTIKERNEL_HOST, self.host);
+	/*
+	 * Where the host's doorbell is; read once: later we believe only
+	 * the host's MK_MSG_DOORBELL, not what else may write the area.
+	 */
+	mk_peer_init(&mk_host, MULTIKERNEL_HOST, READ_ONCE(mk_comm->doorbell));
 	mk_peer_attach(&mk_host, &mk_comm->to_host, &mk_comm->to_instance);
 	timer_setup(&mk_heartbeat, mk_heartbeat_tick, 0);
 	mk_heartbeat_tick(&mk_heartbeat);
 	atomic_notifier_chain_register(&panic_notifier_list, &mk_guest_panic_nb);
 	mk_console_start(&mk_comm->console);
 	return multikernel_register_handler(MK_MSG_SHUTDOWN, mk_guest_shutdown,
+					    NULL) ?:
+	       multikernel_register_handler(MK_MSG_DOORBELL, mk_guest_doorbell,
 					    NULL);
 }
 arch_initcall(mk_guest_init);

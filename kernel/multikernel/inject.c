@@ -11,12 +11,23 @@
  *   fuzz S        for S seconds, random bytes at random places of the whole
  *                 communication area (header, console, both rings), and
  *                 a doorbell now and then
+ *
+ * and with multikernel.boot_msgs=N on its command line an instance sends N
+ * (at most a ring's worth) messages to the host while it boots, before the
+ * host sees it running.
+ *
+ * On the host, /sys/kernel/debug/fail_multikernel_stop (with
+ * CONFIG_FAULT_INJECTION_DEBUG_FS, see fault-injection.rst) makes stopping
+ * an instance's CPU fail as if the CPU never proved it stopped, without
+ * trying: the instance then still runs, and is lost.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fault-inject.h>
 #include <linux/init.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
+#include <linux/moduleparam.h>
 #include <linux/multikernel.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -38,7 +49,7 @@ static void mk_inject_fuzz(struct mk_peer *host, unsigned int secs)
 			    sizeof(struct mk_comm) - off);
 		get_random_bytes(comm + off, len);
 		if (!get_random_u32_below(64))
-			arch_multikernel_ring_doorbell(host->doorbell);
+			mk_peer_ring(host);
 		cond_resched();
 	}
 }
@@ -58,14 +69,14 @@ static ssize_t mk_inject_write(struct file *file, const char __user *ubuf,
 
 	if (sscanf(buf, "doorbells %u", &n) == 1) {
 		for (i = 0; i < n; i++) {
-			arch_multikernel_ring_doorbell(host->doorbell);
+			mk_peer_ring(host);
 			if (!(i % 1024))
 				cond_resched();
 		}
 	} else if (sysfs_streq(buf, "garbage")) {
 		get_random_bytes(&mk_guest_comm()->to_host,
 				 sizeof(struct mk_ring));
-		arch_multikernel_ring_doorbell(host->doorbell);
+		mk_peer_ring(host);
 	} else if (sscanf(buf, "fuzz %u", &n) == 1 && n <= 600) {
 		mk_inject_fuzz(host, n);
 	} else if (sscanf(buf, "stall %u", &n) == 1 && n <= 60000) {
@@ -83,12 +94,54 @@ static const struct file_operations mk_inject_fops = {
 	.write	= mk_inject_write,
 };
 
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(mk_fail_stop);
+
+bool mk_should_fail_stop(void)
+{
+	return should_fail(&mk_fail_stop, 1);
+}
+
+static void __init mk_fail_stop_init(void)
+{
+	fault_create_debugfs_attr("fail_multikernel_stop", NULL, &mk_fail_stop);
+}
+#else
+static inline void mk_fail_stop_init(void)
+{
+}
+#endif
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "multikernel."
+static unsigned int boot_msgs;
+module_param(boot_msgs, uint, 0444);
+MODULE_PARM_DESC(boot_msgs, "messages an instance sends the host while it boots (testing)");
+
+/* Before the host sees us running: it must not lose these. */
+static void __init mk_inject_boot_msgs(struct mk_peer *host)
+{
+	struct mk_msg_hdr hdr = { .type = MK_MSG_SINK };
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < min(boot_msgs, MK_RING_SLOTS) && !ret; i++)
+		ret = mk_peer_send(host, &hdr, NULL, 0);
+	pr_info("multikernel: %u messages sent while booting: %d\n", i, ret);
+}
+
 static int __init mk_inject_init(void)
 {
-	if (!mk_guest_peer())
+	struct mk_peer *host = mk_guest_peer();
+
+	if (!host) {
+		mk_fail_stop_init();
 		return 0;
+	}
 	debugfs_create_file("inject", 0200, debugfs_create_dir("multikernel", NULL),
 			    NULL, &mk_inject_fops);
+	if (boot_msgs)
+		mk_inject_boot_msgs(host);
 	return 0;
 }
 late_initcall(mk_inject_init);

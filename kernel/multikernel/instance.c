@@ -112,11 +112,13 @@ void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
 	if (state == MK_STATE_RUNNING && inst->state == MK_STATE_STARTING)
 		inst->boot_ns = ktime_get_boottime_ns() - inst->started;
 	WRITE_ONCE(inst->state, state);
-	if (!was && mk_state_connected(state))
+	if (!was && mk_state_connected(state)) {
 		mk_peer_attach(&inst->peer, &inst->comm->to_instance,
 			       &inst->comm->to_host);
-	else if (was && !mk_state_connected(state))
+		mk_doorbell_running(inst);
+	} else if (was && !mk_state_connected(state)) {
 		mk_peer_detach(&inst->peer);
+	}
 	sysfs_notify(&inst->kobj, NULL, "state");
 }
 
@@ -321,28 +323,49 @@ int multikernel_host_kexec_check(void)
 }
 
 /*
- * A doorbell from a running instance, in interrupt context: look at it
- * now if it reports that it stopped.  Cheap otherwise, as it runs for
- * every doorbell, also for a flood of them.
+ * The CPU, other than @cpu, that shares @cpu's core and is in @mask; or
+ * nr_cpu_ids.  An instance never shares a core with the host: threads of
+ * a core share caches, predictors and microcode (whose late loading
+ * would NMI the instance's thread).
  */
-static void mk_instance_notify(struct mk_peer *peer)
+static unsigned int mk_core_sibling(unsigned int cpu, const struct cpumask *mask)
 {
-	struct mk_instance *inst = container_of(peer, struct mk_instance, peer);
-	u32 report = READ_ONCE(inst->comm->state);
+	unsigned int other;
 
-	if (report == MULTIKERNEL_INSTANCE_STOPPED ||
-	    report == MULTIKERNEL_INSTANCE_CRASHED)
-		mk_monitor_kick();
+	for_each_cpu(other, mask)
+		if (other != cpu && arch_multikernel_same_core(cpu, other))
+			return other;
+	return nr_cpu_ids;
+}
+
+/* Return: a host CPU online on @cpu's core, or nr_cpu_ids. */
+static unsigned int mk_host_sibling(unsigned int cpu)
+{
+	unsigned int other;
+
+	for_each_online_cpu(other)
+		if (other != cpu && !mk_cpu_is_owned(other) &&
+		    arch_multikernel_same_core(cpu, other))
+			return other;
+	return nr_cpu_ids;
 }
 
 static int mk_check_cpu(unsigned int cpu)
 {
+	unsigned int sibling;
+
 	if (cpu >= nr_cpu_ids || !cpu_present(cpu))
 		return -ENODEV;
 	if (cpu == get_boot_cpu_id())
 		return -EINVAL;
 	if (mk_cpu_is_owned(cpu))
 		return -EBUSY;
+	sibling = mk_host_sibling(cpu);
+	if (sibling < nr_cpu_ids) {
+		pr_info("CPU %u shares its core with host CPU %u: take that offline first\n",
+			cpu, sibling);
+		return -EXDEV;
+	}
 	return 0;
 }
 
@@ -354,8 +377,9 @@ static int mk_check_cpu(unsigned int cpu)
  *
  * Return: 0; -ERANGE (bad @id), -EEXIST (@id in use), -ENODEV (no such
  * CPU), -EINVAL (boot CPU, bad @size), -EBUSY (CPU owned by another
- * instance), -ENOMEM (no room in the pool), or the error from taking the
- * CPU offline.  On error nothing has changed.
+ * instance), -EXDEV (its core has a CPU online in the host), -ENOMEM (no
+ * room in the pool), or the error from taking the CPU offline.  On error
+ * nothing has changed.
  */
 int mk_instance_create(int id, unsigned int cpu, u64 size)
 {
@@ -396,17 +420,27 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	if (ret)
 		goto free_mem;
 	mk_peer_init(&inst->peer, id, arch_multikernel_doorbell_of(cpu));
-	inst->peer.notify = mk_instance_notify;
+	ret = mk_doorbell_create(inst);
+	if (ret)
+		goto free_comm;
 
 	ret = xa_insert(&mk_instances, id, inst, GFP_KERNEL);
 	if (ret < 0)
-		goto free_comm;
+		goto free_doorbell;
 
 	/*
-	 * Own the CPU first, so nothing can online it once it is down, and
-	 * the hotplug code stops IPI broadcasts (arch_smt_update()).
+	 * Own the CPU first, so nothing can online it (or a thread of its
+	 * core) once it is down, and the hotplug code stops IPI broadcasts
+	 * (arch_smt_update()).  Under the hotplug lock, no thread of its
+	 * core came online since mk_check_cpu().
 	 */
-	cpumask_set_cpu(cpu, &mk_owned_cpus);
+	cpus_read_lock();
+	ret = mk_host_sibling(cpu) < nr_cpu_ids ? -EXDEV : 0;
+	if (!ret)
+		cpumask_set_cpu(cpu, &mk_owned_cpus);
+	cpus_read_unlock();
+	if (ret)
+		goto erase;
 	inst->cpu_was_online = cpu_online(cpu);
 	if (inst->cpu_was_online) {
 		ret = remove_cpu(cpu);
@@ -452,7 +486,10 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 disown:
 	cpumask_clear_cpu(cpu, &mk_owned_cpus);
 	arch_smt_update();
+erase:
 	xa_erase(&mk_instances, id);
+free_doorbell:
+	mk_doorbell_destroy(inst);
 free_comm:
 	mk_comm_destroy(inst);
 free_mem:
@@ -465,11 +502,13 @@ unlock:
 }
 
 /*
- * Give an instance's resources back to the host.  Caller holds the kexec
- * lock and mk_lock; the instance must not be executing.
+ * Give an instance's resources back to the host.  Caller holds mk_lock;
+ * the instance must not be executing, and no load may use it: it cannot
+ * be found by id any more, or never could.
  */
 void mk_instance_teardown(struct mk_instance *inst)
 {
+	unsigned int sibling;
 	int ret;
 
 	mk_cdev_del(&inst->peer);
@@ -477,13 +516,19 @@ void mk_instance_teardown(struct mk_instance *inst)
 	inst->image = NULL;
 	if (xa_load(&mk_instances, inst->id) == inst)
 		xa_erase(&mk_instances, inst->id);
+	mk_doorbell_destroy(inst);
 	mk_comm_destroy(inst);
 	if (inst->mem_res.parent)
 		release_resource(&inst->mem_res);
 	mk_pool_free(&mk_host_pool, inst->mem_base, inst->mem_size);
 
 	cpumask_clear_cpu(inst->cpu, &mk_owned_cpus);
-	if (inst->cpu_was_online) {
+	sibling = mk_core_sibling(inst->cpu, &mk_owned_cpus);
+	if (inst->cpu_was_online && sibling < nr_cpu_ids) {
+		pr_info("instance %d: CPU %u stays offline: its core's CPU %u belongs to an instance\n",
+			inst->id, inst->cpu, sibling);
+		arch_smt_update();
+	} else if (inst->cpu_was_online) {
 		ret = add_cpu(inst->cpu);
 		if (ret)
 			pr_err("instance %d: cannot bring CPU %u back online: %d\n",
@@ -505,42 +550,53 @@ void mk_instance_teardown(struct mk_instance *inst)
 int mk_instance_destroy(int id)
 {
 	struct mk_instance *inst;
+	struct kimage *image = NULL;
 	int ret = 0;
 
-	/* Loads look the instance up under the kexec lock. */
+	/*
+	 * Loads find the instance and use its image slot under the kexec
+	 * lock: take it only to unhook both.
+	 */
 	if (!mk_kexec_trylock())
 		return -EBUSY;
 	mutex_lock(&mk_lock);
 	inst = xa_load(&mk_instances, id);
-	if (!inst)
+	if (!inst) {
 		ret = -ENOENT;
-	else if (mk_instance_executing(inst))
+	} else if (mk_instance_executing(inst)) {
 		ret = -EBUSY;
-	else
+	} else {
 		xa_erase(&mk_instances, id);
-	mutex_unlock(&mk_lock);
-
-	if (!ret) {
-		/*
-		 * Out of sysfs first, without mk_lock: removal waits for
-		 * readers, which may be waiting for mk_lock.  Nothing can
-		 * start it now, it cannot be found by id.
-		 */
-		mk_sysfs_del_instance(inst);
-		mutex_lock(&mk_lock);
-		mk_instance_teardown(inst);
-		mutex_unlock(&mk_lock);
-		kobject_put(&inst->kobj);
-		pr_info("instance %d: destroyed\n", id);
+		image = inst->image;
+		inst->image = NULL;
 	}
+	mutex_unlock(&mk_lock);
 	mk_kexec_unlock();
-	return ret;
+	if (ret)
+		return ret;
+
+	/*
+	 * Out of sysfs first, without mk_lock: removal waits for readers,
+	 * which may be waiting for mk_lock.  Nothing can start it now, it
+	 * cannot be found by id.
+	 */
+	mk_sysfs_del_instance(inst);
+	kimage_free(image);
+	mutex_lock(&mk_lock);
+	mk_instance_teardown(inst);
+	mutex_unlock(&mk_lock);
+	kobject_put(&inst->kobj);
+	pr_info("instance %d: destroyed\n", id);
+	return 0;
 }
 
-/* Refuse to bring up a CPU that an instance owns. */
+/* Refuse to bring up a CPU that an instance owns, or shares a core with. */
 static int mk_cpu_prepare(unsigned int cpu)
 {
-	return mk_cpu_is_owned(cpu) ? -EBUSY : 0;
+	if (mk_cpu_is_owned(cpu) ||
+	    mk_core_sibling(cpu, &mk_owned_cpus) < nr_cpu_ids)
+		return -EBUSY;
+	return 0;
 }
 
 static int __init mk_instance_init(void)

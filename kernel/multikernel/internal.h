@@ -65,9 +65,9 @@ struct multikernel_msg;
 
 /**
  * struct mk_peer - the other kernel, as the message layer sees it
- * @node:        in the list the doorbell interrupt walks, while attached
  * @id:          an instance id, or MULTIKERNEL_HOST
- * @doorbell:    the architecture's id of the CPU to ring
+ * @doorbell:    what to ring to reach it (arch_multikernel_ring_doorbell())
+ * @attached:    its doorbell interrupt looks at the rings
  * @tx_on:       we may send; under @tx_lock
  * @rx_on:       we take messages; under @rx_lock
  * @tx_lock:     serialises senders
@@ -84,15 +84,13 @@ struct multikernel_msg;
  * @received:    valid messages taken out of the ring
  * @dropped:     messages invalid, of no known type, unexpected or not
  *               delivered (ring garbage counts once per resync)
- * @doorbells:   doorbell interrupts seen while attached (from any peer:
- *               a doorbell does not say who rang)
- * @notify:      called from the doorbell interrupt, or NULL
+ * @doorbells:   doorbell interrupts from it
  * @cdev:        its /dev/multikernelN
  */
 struct mk_peer {
-	struct list_head node;
 	int id;
-	u32 doorbell;
+	u64 doorbell;
+	bool attached;
 	bool tx_on;
 	bool rx_on;
 	spinlock_t tx_lock;		/* senders */
@@ -109,14 +107,15 @@ struct mk_peer {
 	atomic64_t received;
 	atomic64_t dropped;
 	atomic64_t doorbells;
-	void (*notify)(struct mk_peer *peer);
 	struct mk_cdev *cdev;
 };
 
-void mk_peer_init(struct mk_peer *peer, int id, u32 doorbell);
+void mk_peer_init(struct mk_peer *peer, int id, u64 doorbell);
 void mk_peer_attach(struct mk_peer *peer, struct mk_ring *tx,
 		    struct mk_ring *rx);
 void mk_peer_detach(struct mk_peer *peer);
+bool mk_peer_doorbell(struct mk_peer *peer);
+void mk_peer_ring(struct mk_peer *peer);
 int mk_peer_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 		 const void *data, long timeout);
 bool mk_peer_writable(struct mk_peer *peer);
@@ -184,6 +183,15 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * @boot_ns:        from the last start to running, 0 until then
  * @beat:           the heartbeat last seen
  * @beat_time:      boottime (ns) when @beat changed
+ * @reason:         why the host stopped it, or NULL; under mk_lock
+ * @irq:            the interrupt it rings (doorbell.c)
+ * @irq_name:       its name in /proc/interrupts
+ * @doorbell:       what it must ring to reach @irq
+ * @doorbell_work:  tells it @doorbell
+ * @storm:          it rang too often for nothing; @irq is disabled
+ * @storm_end:      end (jiffies) of the current storm window
+ * @storm_rings:    doorbells in the window
+ * @storm_traffic:  messages both ways when the window began
  */
 struct mk_instance {
 	struct kobject kobj;
@@ -205,6 +213,15 @@ struct mk_instance {
 	u64 boot_ns;
 	u64 beat;
 	u64 beat_time;
+	const char *reason;
+	unsigned int irq;
+	char irq_name[24];
+	u64 doorbell;
+	struct delayed_work doorbell_work;
+	bool storm;
+	unsigned long storm_end;
+	unsigned int storm_rings;
+	u64 storm_traffic;
 };
 
 /* Serialises instance creation, destruction and state changes. */
@@ -244,6 +261,23 @@ u32 mk_comm_state(struct mk_instance *inst);
 ssize_t mk_comm_string(const char *src, size_t max, char *buf);
 ssize_t mk_comm_console(struct mk_instance *inst, char *buf, loff_t off,
 			size_t count);
+
+/* The interrupt an instance rings (doorbell.c). */
+extern unsigned int mk_doorbell_limit;
+int mk_doorbell_create(struct mk_instance *inst);
+void mk_doorbell_destroy(struct mk_instance *inst);
+void mk_doorbell_start(struct mk_instance *inst);
+void mk_doorbell_running(struct mk_instance *inst);
+
+/* Fault injection (inject.c, CONFIG_MULTIKERNEL_DEBUG). */
+#if defined(CONFIG_MULTIKERNEL_DEBUG) && defined(CONFIG_FAULT_INJECTION)
+bool mk_should_fail_stop(void);
+#else
+static inline bool mk_should_fail_stop(void)
+{
+	return false;
+}
+#endif
 
 /* Heartbeat and reports (monitor.c). */
 extern unsigned int mk_heartbeat_timeout_ms;

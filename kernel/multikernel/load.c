@@ -125,8 +125,6 @@ void mk_self_of(int id, phys_addr_t comm_base, struct multikernel_self *self)
 	self->id = id;
 	self->comm_base = comm_base;
 	self->comm_size = MK_COMM_SIZE;
-	/* Instances ring the boot CPU, which the host cannot take offline. */
-	self->host = arch_multikernel_doorbell_of(get_boot_cpu_id());
 }
 
 /**

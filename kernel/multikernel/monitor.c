@@ -8,8 +8,9 @@
  * that must know (load, start, stop, kill, destroy), under mk_lock.
  * Reading sysfs changes nothing.  An instance whose heartbeat
  * stood still for mk_heartbeat_timeout_ms is hung; it is running again
- * when the heartbeat moves.  What the instance wrote is untrusted: only
- * the transitions below are taken.
+ * when the heartbeat moves.  One that rings its doorbell for nothing too
+ * often is stopped (doorbell.c).  What the instance wrote is untrusted:
+ * only the transitions below are taken.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -30,17 +31,31 @@ unsigned int mk_heartbeat_timeout_ms = 2000;
 static void mk_monitor_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mk_monitor_work, mk_monitor_fn);
 
-/* Look at every instance now, e.g. after a doorbell.  Any context. */
+/*
+ * Look at every instance now, e.g. after a doorbell.  Any context.  On any
+ * CPU: the one that took the doorbell may be busy with more of them.
+ */
 void mk_monitor_kick(void)
 {
-	mod_delayed_work(system_wq, &mk_monitor_work, 0);
+	mod_delayed_work(system_dfl_wq, &mk_monitor_work, 0);
 }
 
 static void mk_monitor_fn(struct work_struct *work)
 {
 	if (mk_instances_refresh())
-		queue_delayed_work(system_wq, &mk_monitor_work,
+		queue_delayed_work(system_dfl_wq, &mk_monitor_work,
 				   msecs_to_jiffies(MK_MONITOR_MS));
+}
+
+/* An instance in a doorbell storm is stopped without its help. */
+static void mk_check_storm(struct mk_instance *inst)
+{
+	if (mk_instance_stop_cpu(inst))
+		return;
+	pr_err("instance %d: doorbell storm: more than %u doorbells a second with nothing in them, stopped\n",
+	       inst->id, READ_ONCE(mk_doorbell_limit));
+	WRITE_ONCE(inst->reason, "doorbell storm");
+	mk_instance_set_state(inst, MK_STATE_CRASHED);
 }
 
 static void mk_check_heartbeat(struct mk_instance *inst)
@@ -84,6 +99,10 @@ void mk_instance_refresh(struct mk_instance *inst)
 		return;
 	}
 
+	if (READ_ONCE(inst->storm)) {
+		mk_check_storm(inst);
+		return;
+	}
 	report = mk_comm_state(inst);
 	switch (report) {
 	case MULTIKERNEL_INSTANCE_STOPPED:

@@ -4,7 +4,8 @@
  * the host, seen from an instance) has a communication area with one ring
  * per direction; the multikernel IPI only says "look at your rings".
  *
- * Receiving: the doorbell interrupt queues each attached peer's BH work
+ * Receiving: the peer's doorbell interrupt (on the host one per instance,
+ * in an instance the multikernel vector) queues the peer's BH work
  * (system_bh_highpri_wq), which takes at most MK_RX_BUDGET messages per
  * run and queues itself again while there are more, so a peer that floods
  * cannot keep the CPU.  Handlers run in softirq context with interrupts
@@ -17,7 +18,7 @@
 #include <linux/completion.h>
 #include <linux/jiffies.h>
 #include <linux/multikernel.h>
-#include <linux/rculist.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -39,10 +40,6 @@ struct mk_handler {
 
 static struct mk_handler __rcu *mk_handlers[MULTIKERNEL_MSG_USER_FIRST];
 static DEFINE_MUTEX(mk_handlers_lock);
-
-/* Peers whose rx work the doorbell interrupt queues. */
-static LIST_HEAD(mk_peers);
-static DEFINE_SPINLOCK(mk_peers_lock);
 
 /**
  * multikernel_register_handler - receive messages of one type
@@ -165,7 +162,7 @@ static bool mk_peer_drain(struct mk_peer *peer, int budget)
 	}
 	/* The producer waits for room: tell it there is some. */
 	if (mk_ring_take_want_space(&peer->rx))
-		arch_multikernel_ring_doorbell(peer->doorbell);
+		mk_peer_ring(peer);
 out:
 	spin_unlock_irq(&peer->rx_lock);
 	return more;
@@ -187,38 +184,65 @@ static void mk_peer_rx_work(struct work_struct *work)
 }
 
 /**
- * multikernel_doorbell - a peer rang: look at the rings
+ * mk_peer_doorbell - @peer rang our doorbell
+ * @peer: the peer whose interrupt this is
+ *
+ * Context: hard interrupt, where no spinlock_t may be taken: queues the
+ * peer's BH work when it has messages or waiting senders.
+ *
+ * Return: whether the doorbell brought work; false also while detached.
+ */
+bool mk_peer_doorbell(struct mk_peer *peer)
+{
+	bool work;
+
+	atomic64_inc(&peer->doorbells);
+	if (!READ_ONCE(peer->attached))
+		return false;
+	/* A hint, without rx_lock: the work looks again under it. */
+	work = READ_ONCE(peer->rx.ring->head) != READ_ONCE(peer->rx.tail) ||
+	       READ_ONCE(peer->rx.ring->want_space) ||
+	       wq_has_sleeper(&peer->tx_wait);
+	if (work)
+		queue_work(system_bh_highpri_wq, &peer->rx_work);
+	return work;
+}
+
+/**
+ * mk_peer_ring - ring @peer's doorbell
+ * @peer: the peer
+ *
+ * Everything written to the rings before is visible to the peer when its
+ * interrupt runs.
+ */
+void mk_peer_ring(struct mk_peer *peer)
+{
+	arch_multikernel_ring_doorbell(READ_ONCE(peer->doorbell));
+}
+
+/**
+ * multikernel_doorbell - the multikernel vector rang
  *
  * Called by the architecture's multikernel interrupt handler, in hard
- * interrupt context, where no spinlock_t may be taken: it queues the BH
- * work of each attached peer that has messages or waiting senders, and
- * calls the peer's notify().
+ * interrupt context.  In an instance it is the host's doorbell.  On the
+ * host each instance rings an interrupt of its own instead: this one only
+ * counts (in the architecture's interrupt statistics).
  */
 void multikernel_doorbell(void)
 {
-	struct mk_peer *peer;
+	struct mk_peer *host = mk_guest_peer();
 
-	rcu_read_lock();
-	list_for_each_entry_rcu(peer, &mk_peers, node) {
-		atomic64_inc(&peer->doorbells);
-		/* A hint, without rx_lock: the work looks again under it. */
-		if (READ_ONCE(peer->rx.ring->head) != READ_ONCE(peer->rx.tail) ||
-		    READ_ONCE(peer->rx.ring->want_space) ||
-		    wq_has_sleeper(&peer->tx_wait))
-			queue_work(system_bh_highpri_wq, &peer->rx_work);
-		if (peer->notify)
-			peer->notify(peer);
-	}
-	rcu_read_unlock();
+	if (host)
+		mk_peer_doorbell(host);
 }
 
 /**
  * mk_peer_init - set up a peer, not yet attached to a communication area
  * @peer:     the peer
  * @id:       its id: an instance id, or 0 for the host
- * @doorbell: the architecture's id of the CPU to ring
+ * @doorbell: what to ring to reach it
  */
-void mk_peer_init(struct mk_peer *peer, int id, u32 doorbell)
+void mk_peer_init(struct mk_peer *peer, int id, u64 doorbell)
 {
 	peer->id = id;
 	peer->doorbell = doorbell;
@@ -228,7 +252,6 @@ void mk_peer_init(struct mk_peer *peer, int id, u32 doorbell)
 	INIT_LIST_HEAD(&peer->calls);
 	init_waitqueue_head(&peer->tx_wait);
 	INIT_WORK(&peer->rx_work, mk_peer_rx_work);
-	INIT_LIST_HEAD(&peer->node);
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_peer_init);
 
@@ -252,9 +275,7 @@ void mk_peer_attach(struct mk_peer *peer, struct mk_ring *tx,
 	peer->rx_on = true;
 	spin_unlock_irqrestore(&peer->rx_lock, flags);
 
-	spin_lock(&mk_peers_lock);
-	list_add_tail_rcu(&peer->node, &mk_peers);
-	spin_unlock(&mk_peers_lock);
+	WRITE_ONCE(peer->attached, true);
 	/*
 	 * The other side may have sent before we attached: its doorbells
 	 * were not for us, and it rings again only when the ring was empty.
@@ -275,9 +296,8 @@ void mk_peer_detach(struct mk_peer *peer)
 	struct mk_call *call, *tmp;
 	unsigned long flags;
 
-	spin_lock(&mk_peers_lock);
-	list_del_rcu(&peer->node);
-	spin_unlock(&mk_peers_lock);
+	/* Hard interrupt handlers are RCU readers: none looks at it after. */
+	WRITE_ONCE(peer->attached, false);
 	synchronize_rcu();
 
 	/* Not nested: a handler holds rx_lock when it replies (tx_lock). */
@@ -345,7 +365,7 @@ int mk_peer_try_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 	else
 		ret = mk_ring_send(&peer->tx, hdr, data, &kick);
 	if (kick)
-		arch_multikernel_ring_doorbell(peer->doorbell);
+		mk_peer_ring(peer);
 	spin_unlock_irqrestore(&peer->tx_lock, flags);
 	if (!ret)
 		atomic64_inc(&peer->sent);

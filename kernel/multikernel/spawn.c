@@ -49,6 +49,8 @@ int mk_instance_start(int id)
 	 */
 	if (!ret) {
 		mk_comm_reset(inst);
+		mk_doorbell_start(inst);
+		WRITE_ONCE(inst->reason, NULL);
 		inst->started = ktime_get_boottime_ns();
 		inst->boot_ns = 0;
 		mk_instance_set_state(inst, MK_STATE_STARTING);
@@ -152,9 +154,14 @@ int mk_instance_stop_cpu(struct mk_instance *inst)
 	int ret;
 
 	lockdep_assert_held(&mk_lock);
-	cpus_read_lock();
-	ret = arch_multikernel_stop(inst->cpu);
-	cpus_read_unlock();
+	if (mk_should_fail_stop()) {
+		/* As a CPU that never reached the stub: it runs on. */
+		ret = -ETIMEDOUT;
+	} else {
+		cpus_read_lock();
+		ret = arch_multikernel_stop(inst->cpu);
+		cpus_read_unlock();
+	}
 	if (ret == -ETIMEDOUT && inst->state != MK_STATE_LOST) {
 		pr_err("instance %d: CPU %u did not stop, lost: its CPU and memory stay reserved\n",
 		       inst->id, inst->cpu);

@@ -134,10 +134,38 @@ static ssize_t heartbeat_timeout_ms_store(struct kobject *kobj,
 static struct kobj_attribute heartbeat_timeout_ms_attr =
 	__ATTR_RW(heartbeat_timeout_ms);
 
+static ssize_t doorbell_limit_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(mk_doorbell_limit));
+}
+
+static ssize_t doorbell_limit_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	unsigned int limit;
+	int ret;
+
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	ret = kstrtouint(buf, 10, &limit);
+	if (ret)
+		return ret;
+	/* 0 is no limit; otherwise at least 10 in each 100 ms window. */
+	if (limit && (limit < 100 || limit > 10000000))
+		return -ERANGE;
+	WRITE_ONCE(mk_doorbell_limit, limit);
+	return count;
+}
+
+static struct kobj_attribute doorbell_limit_attr = __ATTR_RW(doorbell_limit);
+
 static struct attribute *mk_top_attrs[] = {
 	&create_attr.attr,
 	&destroy_attr.attr,
 	&heartbeat_timeout_ms_attr.attr,
+	&doorbell_limit_attr.attr,
 	NULL
 };
 
@@ -206,6 +234,15 @@ static ssize_t memory_size_show(struct kobject *kobj,
 
 static struct kobj_attribute memory_size_attr = __ATTR_RO(memory_size);
 
+/* The interrupt it rings: /proc/irq/<n>/smp_affinity picks its host CPU. */
+static ssize_t doorbell_irq_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_instance(kobj)->irq);
+}
+
+static struct kobj_attribute doorbell_irq_attr = __ATTR_RO(doorbell_irq);
+
 /* What the instance reported: release, crash_reason */
 static ssize_t release_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -219,8 +256,13 @@ static struct kobj_attribute release_attr = __ATTR_RO(release);
 static ssize_t crash_reason_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return mk_comm_string(to_instance(kobj)->comm->crash_reason,
-			      MK_CRASH_LEN, buf);
+	struct mk_instance *inst = to_instance(kobj);
+	const char *reason = READ_ONCE(inst->reason);
+
+	/* The host's reason, when the host stopped it. */
+	if (reason)
+		return sysfs_emit(buf, "%s\n", reason);
+	return mk_comm_string(inst->comm->crash_reason, MK_CRASH_LEN, buf);
 }
 
 /* What the instance's kernel wrote when it died may say where it lives. */
@@ -290,6 +332,7 @@ static struct attribute *mk_instance_attrs[] = {
 	&msg_received_attr.attr,
 	&msg_dropped_attr.attr,
 	&doorbells_attr.attr,
+	&doorbell_irq_attr.attr,
 	NULL
 };
 
@@ -355,10 +398,15 @@ int mk_sysfs_add_instance(struct mk_instance *inst)
 				    "%d", inst->id);
 }
 
-/* Take an instance out of sysfs; the caller still holds its reference. */
+/*
+ * Take an instance out of sysfs; the caller still holds its reference.
+ * Not if it never got there: kobject_del() of a kobject whose add failed
+ * would drop a reference to the instances kset that it never took.
+ */
 void mk_sysfs_del_instance(struct mk_instance *inst)
 {
-	kobject_del(&inst->kobj);
+	if (inst->kobj.state_in_sysfs)
+		kobject_del(&inst->kobj);
 }
 
 static int __init mk_sysfs_init(void)

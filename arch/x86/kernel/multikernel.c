@@ -18,6 +18,7 @@
 #include <linux/multikernel.h>
 #include <linux/overflow.h>
 #include <linux/sizes.h>
+#include <linux/topology.h>
 
 #include <asm/apic.h>
 #include <asm/bootparam.h>
@@ -148,6 +149,25 @@ int arch_multikernel_stop(unsigned int cpu)
 	return multikernel_reset_ap(cpu);
 }
 
+/**
+ * arch_multikernel_same_core - whether two CPUs are threads of one core
+ * @a: a present CPU, online or not
+ * @b: another
+ *
+ * Threads of a core share its caches, branch predictors and microcode:
+ * the host keeps them together.  From the APIC ids, which are known for
+ * offline CPUs too (the sibling masks are not).
+ *
+ * Return: true if they share a core.
+ */
+bool arch_multikernel_same_core(unsigned int a, unsigned int b)
+{
+	unsigned int shift = x86_topo_system.dom_shifts[TOPO_SMT_DOMAIN];
+
+	return apic->cpu_present_to_apicid(a) >> shift ==
+	       apic->cpu_present_to_apicid(b) >> shift;
+}
+
 /* What an instance must know of this host. */
 static void mk_fill_record(struct multikernel_setup_data *mk,
 			   const struct multikernel_self *self)
@@ -155,7 +175,6 @@ static void mk_fill_record(struct multikernel_setup_data *mk,
 	memset(mk, 0, sizeof(*mk));
 	mk->version = MULTIKERNEL_SETUP_VERSION;
 	mk->id = self->id;
-	mk->host_apicid = self->host;
 	mk->tsc_khz = tsc_khz;
 	mk->lapic_timer_period = lapic_timer_period;
 	mk->hz = HZ;

@@ -56,7 +56,6 @@ bool arch_multikernel_self(struct multikernel_self *self)
 	self->id = mk_setup.id;
 	self->comm_base = mk_setup.comm_base;
 	self->comm_size = mk_setup.comm_size;
-	self->host = mk_setup.host_apicid;
 	return true;
 }
 
@@ -168,8 +167,7 @@ static void __init mk_arch_setup(void)
 #ifdef CONFIG_SERIAL_8250
 	serial8250_set_isa_configurator(mk_serial_fixup);
 #endif
-	pr_info("instance %u, host APIC %u, TSC %u kHz\n", mk_setup.id,
-		mk_setup.host_apicid, mk_setup.tsc_khz);
+	pr_info("instance %u, TSC %u kHz\n", mk_setup.id, mk_setup.tsc_khz);
 }
 
 /*

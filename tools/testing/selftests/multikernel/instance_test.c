@@ -56,6 +56,27 @@ static int iomem_has(const char *name, unsigned long long *start)
 	return found;
 }
 
+/* A line of /proc/interrupts ends with @name. */
+static int interrupts_have(const char *name)
+{
+	char line[512];
+	int found = 0;
+	size_t n = strlen(name);
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strcspn(line, "\n");
+
+		if (len > n && line[len - n - 1] == ' ' &&
+		    !strncmp(line + len - n, name, n))
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
 static int create(int id, int cpu, const char *size)
 {
 	char buf[64];
@@ -128,7 +149,7 @@ FIXTURE_TEARDOWN(mk)
 
 TEST_F(mk, create_and_destroy)
 {
-	unsigned long long base, pool_base, iomem_start = 0;
+	unsigned long long base, pool_base, iomem_start = 0, irq;
 	char buf[64];
 
 	if (self->pool_total < (66ULL << 20))
@@ -152,6 +173,13 @@ TEST_F(mk, create_and_destroy)
 	EXPECT_TRUE(iomem_has("Multikernel instance 1 comm", &iomem_start));
 	EXPECT_TRUE(iomem_start < base || iomem_start >= base + (64ULL << 20));
 
+	/* Its doorbell: an interrupt of its own, with a /proc/irq entry. */
+	irq = read_ull(MK "instances/1/doorbell_irq");
+	EXPECT_LT(0ULL, irq);
+	snprintf(buf, sizeof(buf), "/proc/irq/%llu/smp_affinity_list", irq);
+	EXPECT_EQ(0, access(buf, F_OK));
+	EXPECT_TRUE(interrupts_have("multikernel1"));
+
 	/* The host gave the CPU away and will not take it back. */
 	EXPECT_EQ(0, cpu_online(self->cpu));
 	EXPECT_EQ(-EBUSY, set_cpu_online(self->cpu, 1));
@@ -161,6 +189,7 @@ TEST_F(mk, create_and_destroy)
 	EXPECT_EQ(-ENOENT, access(MK "instances/1", F_OK) ? -errno : 0);
 	EXPECT_FALSE(iomem_has("Multikernel instance 1", NULL));
 	EXPECT_FALSE(iomem_has("Multikernel instance 1 comm", NULL));
+	EXPECT_FALSE(interrupts_have("multikernel1"));
 	EXPECT_EQ(1, cpu_online(self->cpu));
 }
 

@@ -111,10 +111,10 @@ mk_wait_state() {
 	return 1
 }
 
-# mk_spawn WHAT SYSCALL [CPU [ARGS]]: load (kexec -m -s or -c) and start an
-# instance that will do WHAT, with ARGS added to its command line; prints
-# its id (and nothing else on stdout).
-mk_spawn() {
+# mk_load WHAT SYSCALL [CPU [ARGS]]: load (kexec -m -s or -c) an instance
+# that will do WHAT, with ARGS added to its command line; prints its id
+# (and nothing else on stdout).
+mk_load() {
 	out=$(kexec -m "$2" --cpus="${3:-$(mk_last_cpu)}" --mem=128M --initrd="$INITRD" \
 		--append="console=ttyS1 earlyprintk=serial,ttyS1,115200 mk.instance=$1${4:+ $4}" \
 		"$KERNEL" 2>&1)
@@ -123,12 +123,21 @@ mk_spawn() {
 		ktap_print_msg "load failed: $out" >&2
 		return 1
 	fi
-	if ! out=$(kexec -m -e --id="$id" 2>&1); then
+	echo "$id"
+}
+
+# mk_start ID: start a loaded instance; unload it if that fails.
+mk_start() {
+	if ! out=$(kexec -m -e --id="$1" 2>&1); then
 		ktap_print_msg "start failed: $out" >&2
-		kexec -m -u --id="$id" >/dev/null 2>&1
+		kexec -m -u --id="$1" >/dev/null 2>&1
 		return 1
 	fi
-	echo "$id"
+}
+
+# mk_spawn WHAT SYSCALL [CPU [ARGS]]: mk_load, then mk_start; prints the id.
+mk_spawn() {
+	id=$(mk_load "$@") && mk_start "$id" && echo "$id"
 }
 
 # mk_finish ID: take everything back; the host must have all it had.
@@ -139,4 +148,44 @@ mk_finish() {
 	esac
 	kexec -m -u --id="$1" >/dev/null || return 1
 	mk_host_unchanged
+}
+
+# mk_write FILE VALUE: write VALUE to FILE, print the errno name or 0.
+# dd tells the errno (strerror) with busybox and coreutils alike, where a
+# shell's echo may not (dash says "I/O error").
+mk_write() {
+	if mk_err=$(echo "$2" | dd of="$1" 2>&1); then
+		echo 0
+		return
+	fi
+	case "$mk_err" in
+	*"Device or resource busy"*)	echo EBUSY ;;
+	*"Invalid argument"*)		echo EINVAL ;;
+	*"Exec format error"*)		echo ENOEXEC ;;
+	*"Numerical result out of range"*) echo ERANGE ;;
+	*"Invalid cross-device link"*)	echo EXDEV ;;
+	*"Connection timed out"*)	echo ETIMEDOUT ;;
+	*"Cannot allocate memory"*)	echo ENOMEM ;;
+	*"No such device"*)		echo ENODEV ;;
+	*"File exists"*)		echo EEXIST ;;
+	*"Operation not permitted"*)	echo EPERM ;;
+	*"Permission denied"*)		echo EACCES ;;
+	*"No such file or directory"*)	echo ENOENT ;;
+	*)				echo "unknown($mk_err)" ;;
+	esac
+}
+
+# writes WHAT FILE VALUE ERRNO: writing VALUE to FILE gives ERRNO (or 0).
+writes() {
+	w_got=$(mk_write "$2" "$3")
+	[ "$w_got" = "$4" ] && return 0
+	ktap_print_msg "$1: writing '$3' gave $w_got, wanted $4"
+	return 1
+}
+
+# is WHAT GOT WANT
+is() {
+	[ "$2" = "$3" ] && return 0
+	ktap_print_msg "$1: '$2', wanted '$3'"
+	return 1
 }

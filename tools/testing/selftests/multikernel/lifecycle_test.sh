@@ -61,41 +61,6 @@ trap 'exit "$KSFT_FAIL"' INT TERM
 
 ktap_set_plan 10
 
-# mk_write FILE VALUE: write VALUE to FILE, print the errno name or 0.
-# dd tells the errno (strerror) with busybox and coreutils alike, where a
-# shell's echo may not (dash says "I/O error").
-mk_write() {
-	if mk_err=$(echo "$2" | dd of="$1" 2>&1); then
-		echo 0
-		return
-	fi
-	case "$mk_err" in
-	*"Device or resource busy"*)	echo EBUSY ;;
-	*"Invalid argument"*)		echo EINVAL ;;
-	*"Exec format error"*)		echo ENOEXEC ;;
-	*"Numerical result out of range"*) echo ERANGE ;;
-	*"Operation not permitted"*)	echo EPERM ;;
-	*"Permission denied"*)		echo EACCES ;;
-	*"No such file or directory"*)	echo ENOENT ;;
-	*)				echo "unknown($mk_err)" ;;
-	esac
-}
-
-# writes WHAT FILE VALUE ERRNO: writing VALUE to FILE gives ERRNO (or 0).
-writes() {
-	w_got=$(mk_write "$2" "$3")
-	[ "$w_got" = "$4" ] && return 0
-	ktap_print_msg "$1: writing '$3' gave $w_got, wanted $4"
-	return 1
-}
-
-# is WHAT GOT WANT
-is() {
-	[ "$2" = "$3" ] && return 0
-	ktap_print_msg "$1: '$2', wanted '$3'"
-	return 1
-}
-
 # within WHAT GOT LOW HIGH: GOT is an integer in LOW..HIGH.
 within() {
 	case "$2" in
@@ -238,13 +203,21 @@ refused_empty() {
 
 refused_timeout() {
 	rt_old=$(cat $MK/heartbeat_timeout_ms)
+	rl_old=$(cat $MK/doorbell_limit)
 	writes heartbeat_timeout_ms $MK/heartbeat_timeout_ms 50 ERANGE &&
-	writes heartbeat_timeout_ms $MK/heartbeat_timeout_ms abc EINVAL
+	writes heartbeat_timeout_ms $MK/heartbeat_timeout_ms abc EINVAL &&
+	writes doorbell_limit $MK/doorbell_limit 99 ERANGE &&
+	writes doorbell_limit $MK/doorbell_limit 10000001 ERANGE &&
+	writes doorbell_limit $MK/doorbell_limit -1 EINVAL &&
+	writes doorbell_limit $MK/doorbell_limit abc EINVAL
 	rt_ret=$?
 	rt_now=$(cat $MK/heartbeat_timeout_ms)
+	rl_now=$(cat $MK/doorbell_limit)
 	# Taken after all: put it back before it makes the instance hung.
 	[ "$rt_now" = "$rt_old" ] || echo "$rt_old" > $MK/heartbeat_timeout_ms
+	[ "$rl_now" = "$rl_old" ] || echo "$rl_old" > $MK/doorbell_limit
 	is "heartbeat_timeout_ms after the writes" "$rt_now" "$rt_old" &&
+		is "doorbell_limit after the writes" "$rl_now" "$rl_old" &&
 		return $rt_ret
 }
 

@@ -1,0 +1,114 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# An instance never shares a core with the host: threads of a core share
+# caches, branch predictors and microcode.  Creating an instance on a CPU
+# whose core has a thread online in the host fails with EXDEV and changes
+# nothing; once the host took that thread offline it works, the thread
+# cannot come online while the instance owns its sibling (EBUSY), and it
+# can again afterwards.  Two instances may share a core.  An instance
+# started on such a CPU runs.  Needs SMT: QEMU -smp ...,threads=2
+# (harness/qemu.sh -T).
+DIR="$(dirname "$(readlink -f "$0")")"
+. "$DIR"/../kselftest/ktap_helpers.sh
+. "$DIR"/lib.sh
+
+CPU_SYS=/sys/devices/system/cpu
+
+ktap_print_header
+cpu=$(mk_last_cpu)
+# The other thread of the last CPU's core.
+sib=$(mk_cpulist "$(cat $CPU_SYS/cpu"$cpu"/topology/thread_siblings_list 2>/dev/null)" |
+      grep -vx "$cpu" | head -n 1)
+boot_sib=$(mk_cpulist "$(cat $CPU_SYS/cpu0/topology/thread_siblings_list)" | grep -vx 0 |
+	   head -n 1)
+if [ -z "$sib" ] || [ -z "$boot_sib" ] || [ "$sib" = 0 ]; then
+	ktap_skip_all "needs two cores of two threads"
+	exit "$KSFT_SKIP"
+fi
+mk_require_pool $((132 << 20))
+mk_snapshot
+ktap_set_plan 5
+
+online() {
+	cat $CPU_SYS/cpu"$1"/online
+}
+
+# create ID CPU ERRNO: creating instance ID (2M) on CPU gives ERRNO.
+create() {
+	writes "create $1 on CPU $2" $MK/create "$1 $2 2M" "$3"
+}
+
+# unchanged: what the host has is as before, and says so.
+unchanged() {
+	mk_host_unchanged && return 0
+	ktap_print_msg "host changed: pool free $(cat $MK/pool/free) (was $mk_free)," \
+		"online $(cat $CPU_SYS/online) (was $mk_online)"
+	return 1
+}
+
+# result DESC STATUS
+result() {
+	if [ "$2" = 0 ]; then
+		ktap_test_pass "$1"
+	else
+		ktap_test_fail "$1"
+	fi
+}
+
+create 1 "$boot_sib" EXDEV && unchanged
+result "CPU $boot_sib, a thread of the boot CPU's core: EXDEV, nothing changed" $?
+
+create 1 "$cpu" EXDEV && unchanged &&
+	dmesg | grep -q "CPU $cpu shares its core with host CPU $sib"
+result "CPU $cpu while its thread $sib is online: EXDEV, nothing changed, a log line" $?
+
+# The host gives up the core's other thread first.
+both() {
+	writes "offline CPU $sib" $CPU_SYS/cpu"$sib"/online 0 0 &&
+	create 1 "$cpu" 0 &&
+	writes "online CPU $sib" $CPU_SYS/cpu"$sib"/online 1 EBUSY &&
+	is "CPU $sib online" "$(online "$sib")" 0 &&
+	writes "destroy 1" $MK/destroy 1 0 &&
+	is "CPU $cpu online" "$(online "$cpu")" 1 &&
+	writes "online CPU $sib" $CPU_SYS/cpu"$sib"/online 1 0 && unchanged
+}
+both
+result "with thread $sib offline: created; $sib stays offline meanwhile; all back after" $?
+
+# Two instances on one core: neither thread is the host's.
+shared() {
+	writes "offline CPU $sib" $CPU_SYS/cpu"$sib"/online 0 0 &&
+	create 1 "$cpu" 0 && create 2 "$sib" 0 &&
+	writes "destroy 1" $MK/destroy 1 0 &&
+	is "CPU $cpu online while instance 2 has $sib" "$(online "$cpu")" 0 &&
+	dmesg | grep -q "instance 1: CPU $cpu stays offline: its core's CPU $sib belongs" &&
+	writes "destroy 2" $MK/destroy 2 0 &&
+	writes "online CPU $sib" $CPU_SYS/cpu"$sib"/online 1 0 &&
+	writes "online CPU $cpu" $CPU_SYS/cpu"$cpu"/online 1 0 && unchanged
+}
+shared
+result "two instances share a core; its threads come back to the host with the last" $?
+
+id=
+ran() {
+	writes "offline CPU $sib" $CPU_SYS/cpu"$sib"/online 0 0 &&
+	id=$(mk_spawn idle -s "$cpu") && mk_wait_state "$id" running &&
+	mk_host_cpus_work && kexec -m --kill --id="$id" &&
+	kexec -m -u --id="$id" >/dev/null &&
+	writes "online CPU $sib" $CPU_SYS/cpu"$sib"/online 1 0 && unchanged
+}
+ran
+result "an instance on CPU $cpu, with thread $sib offline, runs" $?
+
+# Whatever failed: no instance left, every CPU back.
+for d in "$MK"/instances/*; do
+	[ -d "$d" ] || continue
+	echo kill > "$d"/state 2>/dev/null
+	echo "${d##*/}" > $MK/destroy
+done
+for c in "$sib" "$cpu"; do
+	[ "$(online "$c")" = 1 ] || echo 1 > $CPU_SYS/cpu"$c"/online
+done
+
+ktap_finished

@@ -50,9 +50,7 @@ demo: initramfs
 	@bash $(H)/qemu.sh demo mk.run=demo kunit.enable=0 multikernel_pool=512M@1G
 	@sed -n '/^mk-harness: begin demo/,/^mk-harness: end demo/p' build/logs/demo.log | \
 		sed '1d;$$d'
-	@echo "== the second serial port, where both instances' inits print a line:"
-	@grep "mk-instance:" build/logs/demo.ttyS1.log
-	@echo "(full logs: build/logs/demo.log, build/logs/demo.ttyS1.log)"
+	@echo "(full log: build/logs/demo.log)"
 
 bench: initramfs
 	@bash $(H)/bench.sh

@@ -8,7 +8,11 @@
 #   host measures it (instances/N/boot_ms), five times;
 # - message round trips to the instance next to smp_call_function_single()
 #   between two host CPUs, and throughput next to memcpy (the debugfs
-#   bench file, CONFIG_MULTIKERNEL_DEBUG).
+#   bench file, CONFIG_MULTIKERNEL_DEBUG);
+# - sockets, five times each: a vsock stream to the instance next to an
+#   AF_UNIX stream between two host CPUs, TCP over the instance's link next
+#   to TCP over the host's loopback, and 64-byte vsock round trips next to
+#   AF_UNIX SOCK_SEQPACKET ones (median, and the spread min..max).
 # Under TCG only ratios taken in one run mean anything.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,3 +42,29 @@ spawn=$(echo "$out" | sed -n 's/^spawn [0-9]: running, start to running \([0-9]*
 echo "cold QEMU boot of the bzImage to /init: $cold ms"
 echo "spawn (start to running), median of 5:  $spawn ms"
 awk -v s="$spawn" -v c="$cold" 'BEGIN { printf "spawn / cold boot:                      %.2f (target <= 0.50)\n", s / c }'
+
+# io NAME: the five values of one socket measurement (MB/s, or the rr
+# median in microseconds), one per line.
+io() {
+	echo "$out" | sed -n "s/^io $1 mk_sock: .* \([0-9.]*\) MB\/s$/\1/p;
+		s/^io $1 mk_sock: rr: .* median \([0-9.]*\) us, .*/\1/p"
+}
+# stat NAME: "median (min..max)" of its values.
+stat() {
+	io "$1" | sort -n | awk '{ v[NR] = $1 } END {
+		if (NR < 5) { print "missing"; exit 1 }
+		printf "%s (%s..%s)", v[3], v[1], v[NR] }'
+}
+median() {
+	io "$1" | sort -n | sed -n 3p
+}
+echo
+printf '%-44s %-26s %-26s %s\n' "sockets, median of 5 (min..max)" instance host ratio
+row() {
+	awk -v a="$(median "$2")" -v b="$(median "$3")" -v what="$1" -v sa="$(stat "$2")" \
+		-v sb="$(stat "$3")" -v t="$4" \
+		'BEGIN { printf "%-44s %-26s %-26s %.2f (target %s)\n", what, sa, sb, b ? a / b : 0, t }'
+}
+row "stream MB/s: vsock to instance / AF_UNIX" vsock_stream unix_stream ">= 0.5"
+row "stream MB/s: TCP over mk1 / TCP loopback" tcp_link tcp_loopback ">= 0.5"
+row "64 B round trip us: vsock / AF_UNIX seqpkt" vsock_rr unix_rr "<= 2"

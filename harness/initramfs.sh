@@ -26,10 +26,12 @@ make -s -C "$tree/tools/testing/selftests" O="$obj" TARGETS=multikernel \
 	LDFLAGS=-static INSTALL_PATH="$ksft" install > "$top/build/kselftest.log" 2>&1 ||
 	die "kselftest build failed, see build/kselftest.log"
 
-# The instance's own initramfs: busybox, harness/guest/instance-init and
-# mk_echo (from the kselftests just built), the other end of msg_test.sh.
+# The instance's own initramfs: busybox, harness/guest/instance-init,
+# mk_echo and mk_sock (from the kselftests just built), the other ends of
+# the message, vsock, network and console tests.
 mk_echo=$ksft/multikernel/mk_echo
-[ -x "$mk_echo" ] || die "$mk_echo missing, see build/kselftest.log"
+mk_sock=$ksft/multikernel/mk_sock
+[ -x "$mk_echo" ] && [ -x "$mk_sock" ] || die "mk_echo or mk_sock missing, see build/kselftest.log"
 cat > "$top/build/instance.list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
@@ -39,10 +41,17 @@ dir /sys 0755 0 0
 file /bin/busybox $busybox 0755 0 0
 slink /bin/sh busybox 0777 0 0
 file /bin/mk_echo $mk_echo 0755 0 0
+file /bin/mk_sock $mk_sock 0755 0 0
 file /init $top/harness/guest/instance-init 0755 0 0
 LIST
 "$gen" "$top/build/instance.list" > "$top/build/instance.cpio" ||
 	die "gen_init_cpio failed for the instance"
+
+# Debian's socat, as users have it (dynamically linked: with its
+# libraries and loader), for the vsock tests on the host.
+socat=$(command -v socat) || die "socat missing (run: make deps)"
+socat_libs=$(ldd "$socat" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }')
+[ -n "$socat_libs" ] || die "cannot list socat's libraries"
 
 list=$top/build/initramfs.list
 {
@@ -62,7 +71,19 @@ file /sbin/kexec $top/build/kexec-tools/kexec 0755 0 0
 dir /boot 0755 0 0
 file /boot/bzImage $obj/arch/x86/boot/bzImage 0644 0 0
 file /boot/instance.cpio $top/build/instance.cpio 0644 0 0
+file /bin/socat $socat 0755 0 0
 LIST
+	# Each directory once, parents first, then the libraries.
+	for lib in $socat_libs; do
+		d=$(dirname "$lib")
+		while [ "$d" != / ]; do
+			echo "$d"
+			d=$(dirname "$d")
+		done
+	done | sort -u | sed 's/.*/dir & 0755 0 0/'
+	for lib in $socat_libs; do
+		echo "file $lib $(readlink -f "$lib") 0755 0 0"
+	done
 	(cd "$ksft" && find . -mindepth 1 | sort) | while read -r f; do
 		p=${f#.}
 		if [ -d "$ksft/$f" ]; then

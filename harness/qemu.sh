@@ -11,7 +11,8 @@
 # -T: SMT: two cores of two threads each (the firmware's ACPI MADT lists
 #     every thread).
 # Otherwise the first serial port (host console) goes to build/logs/NAME.log
-# and the second (future instance console) to build/logs/NAME.ttyS1.log.
+# and the second (instances' UART with mk.instance_uart=1, a debugging aid)
+# to build/logs/NAME.ttyS1.log.
 # Exit status: 0 when the guest reached "mk-harness: done", 1 when it did
 # not (panic, hang, crash: read the log), 124 on timeout.
 #

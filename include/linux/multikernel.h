@@ -7,6 +7,7 @@
 
 #include <linux/err.h>
 #include <linux/kexec.h>
+#include <linux/list.h>
 #include <uapi/linux/multikernel.h>
 
 /*
@@ -74,7 +75,7 @@ struct multikernel_self;
 ssize_t arch_multikernel_boot_record(const struct multikernel_self *self,
 				     void *buf, size_t size);
 int arch_multikernel_prepare(struct kimage *image);
-/* The CPU hotplug lock is held for writing. */
+/* The CPU hotplug lock is held for reading. */
 int arch_multikernel_start(unsigned int cpu, struct kimage *image);
 int arch_multikernel_stop(unsigned int cpu);
 bool arch_multikernel_same_core(unsigned int a, unsigned int b);
@@ -90,6 +91,66 @@ int multikernel_reply(const struct multikernel_msg *req, const void *data,
 ssize_t multikernel_call(int peer, u32 type, const void *req, size_t req_len,
 			 void *resp, size_t resp_size, unsigned long timeout);
 int multikernel_ping(int peer, unsigned long timeout);
+
+/*
+ * Channels (kernel/multikernel/link.c): what flows between two kernels
+ * besides typed messages.  A channel registers once, at boot; the core
+ * then calls it for each peer: add when the peer appears (on the host an
+ * instance is created, in an instance at boot), start when data may flow
+ * (the instance runs), stop when it may not any more (it stopped, crashed
+ * or was killed: nothing of the peer may be used after), remove when the
+ * peer goes.  A channel may own a link: a ring per direction in the
+ * communication area, which it consumes itself; kick() is called from the
+ * peer's doorbell interrupt (hard interrupt context) when the link's
+ * receive ring has data or a send found it full, from start() on.
+ */
+enum multikernel_link_id {
+	MULTIKERNEL_LINK_MSG,		/* typed messages: the message layer's */
+	MULTIKERNEL_LINK_VSOCK,		/* AF_VSOCK packets */
+	MULTIKERNEL_LINK_NET,		/* Ethernet frames */
+	MULTIKERNEL_NR_LINKS,
+};
+
+struct multikernel_link;
+
+/**
+ * struct multikernel_channel - something that flows between kernels
+ * @node:   in the list of channels; the core's
+ * @name:   for messages
+ * @link:   the link it consumes, or MULTIKERNEL_LINK_MSG for none (it
+ *          uses typed messages)
+ * @add:    a peer appeared (process context); may fail
+ * @start:  data may flow (process context)
+ * @stop:   data may not flow any more (process context)
+ * @remove: the peer goes (process context)
+ * @kick:   its link has work (hard interrupt context), or NULL
+ */
+struct multikernel_channel {
+	struct list_head node;
+	const char *name;
+	enum multikernel_link_id link;
+	int (*add)(struct multikernel_link *link);
+	void (*start)(struct multikernel_link *link);
+	void (*stop)(struct multikernel_link *link);
+	void (*remove)(struct multikernel_link *link);
+	void (*kick)(struct multikernel_link *link);
+};
+
+int multikernel_channel_register(struct multikernel_channel *ch);
+bool multikernel_is_instance(void);
+int multikernel_instance_id(void);
+int multikernel_link_peer(const struct multikernel_link *link);
+void *multikernel_link_priv(const struct multikernel_link *link);
+void multikernel_link_set_priv(struct multikernel_link *link, void *priv);
+u32 multikernel_link_vsock_cid(const struct multikernel_link *link);
+int multikernel_link_send(struct multikernel_link *link, const void *data,
+			  size_t len);
+ssize_t multikernel_link_recv(struct multikernel_link *link, void *buf);
+bool multikernel_link_done(struct multikernel_link *link);
+bool multikernel_link_writable(struct multikernel_link *link);
+
+/* Kernel message types channels use (below MULTIKERNEL_MSG_USER_FIRST). */
+#define MULTIKERNEL_MSG_CONSOLE		5	/* console bytes, both ways */
 
 /* Called by the architecture's multikernel interrupt. */
 void multikernel_doorbell(void);

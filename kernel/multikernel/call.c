@@ -37,7 +37,7 @@ void mk_call_deliver(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 		return;
 	}
 	spin_unlock(&peer->calls_lock);
-	atomic64_inc(&peer->dropped);
+	atomic64_inc(&mk_msg_link(peer)->dropped);
 }
 
 /**

@@ -37,7 +37,7 @@
  * struct mk_cdev - the device of one peer
  * @misc: the misc device
  * @name: its name
- * @ref:  held by the peer until mk_cdev_del(), and by each open file
+ * @ref:  held by the peer until it goes, and by each open file
  * @lock: protects @epts, the endpoints' queues and @gone
  * @epts: the open files
  * @gone: the peer is being destroyed
@@ -189,7 +189,7 @@ static __poll_t mk_cdev_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &ept->wait, wait);
-	poll_wait(file, &cdev->peer->tx_wait, wait);
+	poll_wait(file, &mk_msg_link(cdev->peer)->tx_wait, wait);
 	if (mk_ept_readable(ept))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (mk_peer_writable(cdev->peer))
@@ -277,14 +277,10 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg)
 	return any && all;
 }
 
-/**
- * mk_cdev_add - create /dev/multikernelN for a peer
- * @peer: an initialised peer
- *
- * Return: 0 or an error from misc_register().
- */
-int mk_cdev_add(struct mk_peer *peer)
+/* A peer appeared: create /dev/multikernelN for it. */
+static int mk_cdev_add(struct multikernel_link *link)
 {
+	struct mk_peer *peer = link->peer;
 	struct mk_cdev *cdev;
 	int ret;
 
@@ -310,12 +306,10 @@ int mk_cdev_add(struct mk_peer *peer)
 	return 0;
 }
 
-/**
- * mk_cdev_del - remove a peer's device; open files see -ENODEV
- * @peer: the peer, detached
- */
-void mk_cdev_del(struct mk_peer *peer)
+/* The peer goes: remove its device; open files see -ENODEV. */
+static void mk_cdev_del(struct multikernel_link *link)
 {
+	struct mk_peer *peer = link->peer;
 	struct mk_cdev *cdev = peer->cdev;
 	struct mk_ept *ept;
 
@@ -330,3 +324,16 @@ void mk_cdev_del(struct mk_peer *peer)
 	spin_unlock_irq(&cdev->lock);
 	kref_put(&cdev->ref, mk_cdev_release);
 }
+
+static struct multikernel_channel mk_cdev_channel = {
+	.name	= "chardev",
+	.link	= MULTIKERNEL_LINK_MSG,
+	.add	= mk_cdev_add,
+	.remove	= mk_cdev_del,
+};
+
+static int __init mk_cdev_init(void)
+{
+	return multikernel_channel_register(&mk_cdev_channel);
+}
+device_initcall(mk_cdev_init);

@@ -66,14 +66,18 @@ void mk_comm_destroy(struct mk_instance *inst)
 void mk_comm_reset(struct mk_instance *inst)
 {
 	struct mk_comm *comm = inst->comm;
+	int i;
 
-	memset(comm, 0, offsetof(struct mk_comm, to_instance));
+	memset(comm, 0, offsetof(struct mk_comm, links));
 	comm->magic = MK_COMM_MAGIC;
 	comm->version = MK_COMM_VERSION;
 	comm->id = inst->id;
 	comm->state = MULTIKERNEL_INSTANCE_BOOTING;
-	mk_ring_reset(&comm->to_instance);
-	mk_ring_reset(&comm->to_host);
+	comm->vsock_cid = inst->vsock_cid;
+	for (i = 0; i < MULTIKERNEL_NR_LINKS; i++) {
+		mk_ring_reset(&comm->links[i].to_instance);
+		mk_ring_reset(&comm->links[i].to_host);
+	}
 }
 
 /* The state the instance reports; MULTIKERNEL_INSTANCE_* or garbage. */

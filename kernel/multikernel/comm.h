@@ -17,13 +17,13 @@
 #include <linux/cache.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
-#include <uapi/linux/multikernel.h>
+#include <linux/multikernel.h>
 
 #include <asm/page.h>
 
 #define MK_COMM_MAGIC		0x4d4b434dU	/* "MKCM" */
-#define MK_COMM_VERSION		2
-#define MK_COMM_SIZE		SZ_2M
+#define MK_COMM_VERSION		3
+#define MK_COMM_SIZE		SZ_4M
 
 /* Messages in flight per direction; a power of two. */
 #define MK_RING_SLOTS		128
@@ -66,6 +66,8 @@ struct mk_slot {
  * @tail:       next slot the consumer reads; written by the consumer only
  * @want_space: set by a producer that found the ring full, cleared by the
  *              consumer, which then rings the producer's doorbell
+ * @busy:       set by the consumer while it is taking messages anyway: the
+ *              producer need not ring (virtio's notification suppression)
  * @slots:      the messages, at index & (MK_RING_SLOTS - 1)
  *
  * The indexes run freely and wrap at 2^32; head - tail is the number of
@@ -76,6 +78,7 @@ struct mk_ring {
 	u32 head __aligned(64);
 	u32 tail __aligned(64);
 	u32 want_space __aligned(64);
+	u32 busy __aligned(64);
 	struct mk_slot slots[MK_RING_SLOTS];
 };
 
@@ -106,11 +109,11 @@ struct mk_console_ring {
  * @doorbell:     by the host: what the instance rings to reach it (see
  *                arch_multikernel_ring_doorbell()); changes when the host
  *                moves the instance's interrupt to another CPU
+ * @vsock_cid:    by the host: the instance's AF_VSOCK address
  * @release:      the instance's kernel release, NUL terminated
  * @crash_reason: the instance's panic message, NUL terminated
  * @console:      the instance's kernel log
- * @to_instance:  messages from the host
- * @to_host:      messages from the instance
+ * @links:        a ring each way per link (enum multikernel_link_id)
  */
 struct mk_comm {
 	u32 magic;
@@ -120,11 +123,14 @@ struct mk_comm {
 	u64 heartbeat;
 	u64 uptime_ms;
 	u64 doorbell;
+	u32 vsock_cid;
 	char release[MK_RELEASE_LEN];
 	char crash_reason[MK_CRASH_LEN];
 	struct mk_console_ring console __aligned(PAGE_SIZE);
-	struct mk_ring to_instance __aligned(PAGE_SIZE);
-	struct mk_ring to_host __aligned(PAGE_SIZE);
+	struct {
+		struct mk_ring to_instance __aligned(PAGE_SIZE);
+		struct mk_ring to_host __aligned(PAGE_SIZE);
+	} links[MULTIKERNEL_NR_LINKS];
 };
 
 static_assert(sizeof(struct mk_comm) <= MK_COMM_SIZE);
@@ -159,7 +165,8 @@ int mk_ring_send(struct mk_ring_tx *tx, const struct mk_msg_hdr *hdr,
 		 const void *data, bool *kick);
 bool mk_ring_full(struct mk_ring_tx *tx);
 int mk_ring_recv(struct mk_ring_rx *rx, struct mk_msg_hdr *hdr, void *data);
-bool mk_ring_empty(struct mk_ring_rx *rx);
+void mk_ring_busy(struct mk_ring_rx *rx);
+bool mk_ring_idle(struct mk_ring_rx *rx);
 bool mk_ring_take_want_space(struct mk_ring_rx *rx);
 
 #endif /* _KERNEL_MULTIKERNEL_COMM_H */

@@ -30,13 +30,6 @@
 /* /sys/kernel/multikernel/doorbell_limit: doorbells a second; 0: no limit */
 unsigned int mk_doorbell_limit = 10000;
 
-/* Messages both ways: each may come with one doorbell. */
-static u64 mk_traffic(struct mk_peer *peer)
-{
-	return atomic64_read(&peer->sent) + atomic64_read(&peer->received) +
-	       atomic64_read(&peer->dropped);
-}
-
 /*
  * Whether this doorbell is one too many.  Called for each doorbell of the
  * instance, one at a time (the interrupt's handler is not reentered).
@@ -45,7 +38,7 @@ static bool mk_doorbell_storm(struct mk_instance *inst)
 {
 	unsigned int limit = READ_ONCE(mk_doorbell_limit) /
 			     (MSEC_PER_SEC / MK_STORM_WINDOW_MS);
-	u64 traffic = mk_traffic(&inst->peer);
+	u64 traffic = mk_peer_traffic(&inst->peer);
 
 	if (!limit)
 		return false;

@@ -22,6 +22,7 @@
 #include "internal.h"
 
 static struct mk_comm *mk_comm;
+static int mk_self_id;
 static struct mk_peer mk_host;
 static struct timer_list mk_heartbeat;
 
@@ -30,6 +31,17 @@ struct mk_peer *mk_guest_peer(void)
 {
 	return mk_comm ? &mk_host : NULL;
 }
+
+/**
+ * multikernel_instance_id - this kernel's instance id
+ *
+ * Return: the id, 1 .. 65535, in an instance; 0 on a host.
+ */
+int multikernel_instance_id(void)
+{
+	return mk_comm ? mk_self_id : 0;
+}
+EXPORT_SYMBOL_GPL(multikernel_instance_id);
 
 /* Our communication area, when we are an instance. */
 struct mk_comm *mk_guest_comm(void)
@@ -110,13 +122,15 @@ static int __init mk_guest_init(void)
 		panic("multikernel: bad communication area at %pa",
 		      &self.comm_base);
 
+	mk_self_id = self.id;
 	strscpy(mk_comm->release, init_utsname()->release, MK_RELEASE_LEN);
 	/*
 	 * Where the host's doorbell is; read once: later we believe only
 	 * the host's MK_MSG_DOORBELL, not what else may write the area.
 	 */
 	mk_peer_init(&mk_host, MULTIKERNEL_HOST, READ_ONCE(mk_comm->doorbell));
-	mk_peer_attach(&mk_host, &mk_comm->to_host, &mk_comm->to_instance);
+	mk_host.vsock_cid = READ_ONCE(mk_comm->vsock_cid);
+	mk_peer_attach(&mk_host, mk_comm, false);
 	timer_setup(&mk_heartbeat, mk_heartbeat_tick, 0);
 	mk_heartbeat_tick(&mk_heartbeat);
 	atomic_notifier_chain_register(&panic_notifier_list, &mk_guest_panic_nb);
@@ -127,12 +141,6 @@ static int __init mk_guest_init(void)
 					    NULL);
 }
 arch_initcall(mk_guest_init);
-
-static int __init mk_guest_devices(void)
-{
-	return mk_comm ? mk_cdev_add(&mk_host) : 0;
-}
-device_initcall(mk_guest_devices);
 
 static int __init mk_guest_running(void)
 {

@@ -6,7 +6,7 @@
  *
  *   doorbells N   ring the host's doorbell N times, with no message
  *   garbage       fill the ring to the host with random bytes, indexes
- *                 included, and ring once
+ *                 included, go on from a random head, and ring once
  *   stall MS      spin MS milliseconds with interrupts off (no heartbeat)
  *   fuzz S        for S seconds, random bytes at random places of the whole
  *                 communication area (header, console, both rings), and
@@ -54,6 +54,27 @@ static void mk_inject_fuzz(struct mk_peer *host, unsigned int secs)
 	}
 }
 
+/*
+ * Random bytes over the whole ring to the host, indexes included, and a
+ * random head published as if it were ours: the host sees garbage
+ * whatever else we send meanwhile, as we go on from that head.
+ */
+static void mk_inject_garbage(struct mk_peer *host)
+{
+	struct multikernel_link *link = mk_msg_link(host);
+	struct mk_ring *ring = link->tx.ring;
+	unsigned long flags;
+	u32 head;
+
+	spin_lock_irqsave(&link->tx_lock, flags);
+	get_random_bytes(ring, sizeof(*ring));
+	head = get_random_u32();
+	WRITE_ONCE(ring->head, head);
+	link->tx.head = head;
+	spin_unlock_irqrestore(&link->tx_lock, flags);
+	mk_peer_ring(host);
+}
+
 static ssize_t mk_inject_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
@@ -74,9 +95,7 @@ static ssize_t mk_inject_write(struct file *file, const char __user *ubuf,
 				cond_resched();
 		}
 	} else if (sysfs_streq(buf, "garbage")) {
-		get_random_bytes(&mk_guest_comm()->to_host,
-				 sizeof(struct mk_ring));
-		mk_peer_ring(host);
+		mk_inject_garbage(host);
 	} else if (sscanf(buf, "fuzz %u", &n) == 1 && n <= 600) {
 		mk_inject_fuzz(host, n);
 	} else if (sscanf(buf, "stall %u", &n) == 1 && n <= 60000) {

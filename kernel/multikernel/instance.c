@@ -23,6 +23,8 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include <uapi/linux/vm_sockets.h>
+
 #include <kunit/visibility.h>
 
 #include "../kexec_internal.h"
@@ -113,11 +115,13 @@ void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
 		inst->boot_ns = ktime_get_boottime_ns() - inst->started;
 	WRITE_ONCE(inst->state, state);
 	if (!was && mk_state_connected(state)) {
-		mk_peer_attach(&inst->peer, &inst->comm->to_instance,
-			       &inst->comm->to_host);
+		WRITE_ONCE(inst->peer.vsock_cid, inst->vsock_cid);
+		mk_peer_attach(&inst->peer, inst->comm, true);
 		mk_doorbell_running(inst);
+		mk_channels_start(&inst->peer);
 	} else if (was && !mk_state_connected(state)) {
 		mk_peer_detach(&inst->peer);
+		mk_channels_stop(&inst->peer);
 	}
 	sysfs_notify(&inst->kobj, NULL, "state");
 }
@@ -369,6 +373,65 @@ static int mk_check_cpu(unsigned int cpu)
 	return 0;
 }
 
+/* Whether an instance other than @self has @cid; mk_lock held. */
+static bool mk_cid_taken(u32 cid, struct mk_instance *self)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+
+	lockdep_assert_held(&mk_lock);
+	xa_for_each(&mk_instances, id, inst)
+		if (inst != self && inst->vsock_cid == cid)
+			return true;
+	return false;
+}
+
+/*
+ * A new instance's AF_VSOCK address: its id + 2 (instance 1 is CID 3),
+ * or, when another instance was given that one, the first free one above
+ * all such defaults.  mk_lock held.
+ */
+static u32 mk_default_cid(struct mk_instance *inst)
+{
+	u32 cid = inst->id + 2;
+
+	if (!mk_cid_taken(cid, inst))
+		return cid;
+	for (cid = MK_ID_MAX + 3; mk_cid_taken(cid, inst); cid++)
+		;
+	return cid;
+}
+
+/**
+ * mk_instance_set_cid - give an instance another AF_VSOCK address
+ * @id:  the instance
+ * @cid: 3 .. 0xfffffffe (0, 1 and 2 are the hypervisor, the local
+ *       machine and the host; 0xffffffff is "any")
+ *
+ * Return: 0; -EINVAL (a reserved @cid), -ENOENT, -EBUSY (it executes:
+ * its kernel knows its address), -EADDRINUSE (another instance has it).
+ */
+int mk_instance_set_cid(int id, u32 cid)
+{
+	struct mk_instance *inst;
+	int ret = 0;
+
+	if (cid <= VMADDR_CID_HOST || cid == VMADDR_CID_ANY)
+		return -EINVAL;
+	mutex_lock(&mk_lock);
+	inst = xa_load(&mk_instances, id);
+	if (!inst)
+		ret = -ENOENT;
+	else if (mk_instance_executing(inst))
+		ret = -EBUSY;
+	else if (mk_cid_taken(cid, inst))
+		ret = -EADDRINUSE;
+	else
+		WRITE_ONCE(inst->vsock_cid, cid);
+	mutex_unlock(&mk_lock);
+	return ret;
+}
+
 /**
  * mk_instance_create - create an instance and take its resources
  * @id:   1 .. MK_ID_MAX
@@ -408,6 +471,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	inst->cpu = cpu;
 	inst->mem_size = size;
 	inst->state = MK_STATE_EMPTY;
+	inst->vsock_cid = mk_default_cid(inst);
 
 	ret = mk_pool_alloc(&mk_host_pool, size, &inst->mem_base);
 	if (ret) {
@@ -461,7 +525,11 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	inst->mem_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
 	insert_resource(&iomem_resource, &inst->mem_res);
 
-	ret = mk_sysfs_add_instance(inst) ?: mk_cdev_add(&inst->peer);
+	ret = mk_sysfs_add_instance(inst);
+	if (!ret) {
+		ret = mk_channels_add(&inst->peer);
+		inst->channels = !ret;
+	}
 	if (ret) {
 		/*
 		 * Its files read the communication area: out of sysfs
@@ -511,7 +579,9 @@ void mk_instance_teardown(struct mk_instance *inst)
 	unsigned int sibling;
 	int ret;
 
-	mk_cdev_del(&inst->peer);
+	if (inst->channels)
+		mk_channels_remove(&inst->peer);
+	inst->channels = false;
 	kimage_free(inst->image);
 	inst->image = NULL;
 	if (xa_load(&mk_instances, inst->id) == inst)

@@ -64,57 +64,94 @@ struct mk_cdev;
 struct multikernel_msg;
 
 /**
+ * struct multikernel_link - a ring each way between two kernels
+ * @peer:       whose link
+ * @chan:       the channel that consumes it, NULL for the message layer
+ * @priv:       the channel's
+ * @tx_lock:    serialises senders
+ * @tx_on:      we may send; under @tx_lock
+ * @tx_blocked: a send found the ring full; under @tx_lock
+ * @tx:         where we send
+ * @tx_wait:    senders waiting for room
+ * @rx:         where we receive; its consumer serialises itself
+ * @sent:       messages put into the ring
+ * @received:   valid messages taken out of the ring
+ * @dropped:    messages invalid or not delivered
+ */
+struct multikernel_link {
+	struct mk_peer *peer;
+	const struct multikernel_channel *chan;
+	void *priv;
+	spinlock_t tx_lock;		/* senders */
+	bool tx_on;
+	bool tx_blocked;
+	struct mk_ring_tx tx;
+	wait_queue_head_t tx_wait;
+	struct mk_ring_rx rx;
+	atomic64_t sent;
+	atomic64_t received;
+	atomic64_t dropped;
+};
+
+/**
  * struct mk_peer - the other kernel, as the message layer sees it
  * @id:          an instance id, or MULTIKERNEL_HOST
  * @doorbell:    what to ring to reach it (arch_multikernel_ring_doorbell())
  * @attached:    its doorbell interrupt looks at the rings
- * @tx_on:       we may send; under @tx_lock
+ * @links:       the rings to and from it; [MULTIKERNEL_LINK_MSG] carries
+ *               typed messages
  * @rx_on:       we take messages; under @rx_lock
- * @tx_lock:     serialises senders
- * @tx:          where we send
- * @tx_wait:     senders waiting for room
- * @rx_lock:     serialises receivers (@rx_work, detach)
- * @rx:          where we receive
+ * @rx_lock:     serialises receivers of messages (@rx_work, detach)
  * @rx_buf:      the message being handled, copied out of the ring
  * @rx_work:     BH work that takes messages after a doorbell
  * @calls_lock:  protects @calls and @next_cookie
  * @calls:       multikernel_call()s waiting for a response
  * @next_cookie: the last cookie used
- * @sent:        messages put into the ring
- * @received:    valid messages taken out of the ring
- * @dropped:     messages invalid, of no known type, unexpected or not
- *               delivered (ring garbage counts once per resync)
  * @doorbells:   doorbell interrupts from it
+ * @vsock_cid:   its AF_VSOCK address (the host's view of an instance)
  * @cdev:        its /dev/multikernelN
  */
 struct mk_peer {
 	int id;
 	u64 doorbell;
 	bool attached;
-	bool tx_on;
+	struct multikernel_link links[MULTIKERNEL_NR_LINKS];
 	bool rx_on;
-	spinlock_t tx_lock;		/* senders */
-	struct mk_ring_tx tx;
-	wait_queue_head_t tx_wait;
 	spinlock_t rx_lock;		/* receivers */
-	struct mk_ring_rx rx;
 	u8 rx_buf[MULTIKERNEL_MSG_MAX];
 	struct work_struct rx_work;
 	spinlock_t calls_lock;		/* calls, next_cookie */
 	struct list_head calls;
 	u64 next_cookie;
-	atomic64_t sent;
-	atomic64_t received;
-	atomic64_t dropped;
 	atomic64_t doorbells;
+	u32 vsock_cid;
 	struct mk_cdev *cdev;
 };
 
+/* The link of typed messages. */
+static inline struct multikernel_link *mk_msg_link(struct mk_peer *peer)
+{
+	return &peer->links[MULTIKERNEL_LINK_MSG];
+}
+
 void mk_peer_init(struct mk_peer *peer, int id, u64 doorbell);
-void mk_peer_attach(struct mk_peer *peer, struct mk_ring *tx,
-		    struct mk_ring *rx);
+void mk_peer_attach(struct mk_peer *peer, struct mk_comm *comm, bool host);
 void mk_peer_detach(struct mk_peer *peer);
-bool mk_peer_doorbell(struct mk_peer *peer);
+u64 mk_peer_traffic(struct mk_peer *peer);
+
+/* Links and channels (link.c). */
+void mk_link_init(struct multikernel_link *link, struct mk_peer *peer);
+void mk_link_attach(struct multikernel_link *link, struct mk_ring *tx,
+		    struct mk_ring *rx);
+void mk_link_detach(struct multikernel_link *link);
+int mk_link_send(struct multikernel_link *link, const struct mk_msg_hdr *hdr,
+		 const void *data);
+void mk_link_doorbell(struct multikernel_link *link);
+int mk_channels_add(struct mk_peer *peer);
+void mk_channels_remove(struct mk_peer *peer);
+void mk_channels_start(struct mk_peer *peer);
+void mk_channels_stop(struct mk_peer *peer);
+void mk_peer_doorbell(struct mk_peer *peer);
 void mk_peer_ring(struct mk_peer *peer);
 int mk_peer_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 		 const void *data, long timeout);
@@ -158,8 +195,6 @@ struct mk_comm *mk_guest_comm(void);
 void mk_console_start(struct mk_console_ring *ring);
 
 /* /dev/multikernelN (chardev.c) */
-int mk_cdev_add(struct mk_peer *peer);
-void mk_cdev_del(struct mk_peer *peer);
 bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
 
 /**
@@ -192,6 +227,8 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * @storm_end:      end (jiffies) of the current storm window
  * @storm_rings:    doorbells in the window
  * @storm_traffic:  messages both ways when the window began
+ * @vsock_cid:      its AF_VSOCK address; under mk_lock
+ * @channels:       the channels were added to its peer
  */
 struct mk_instance {
 	struct kobject kobj;
@@ -222,6 +259,8 @@ struct mk_instance {
 	unsigned long storm_end;
 	unsigned int storm_rings;
 	u64 storm_traffic;
+	u32 vsock_cid;
+	bool channels;
 };
 
 /* Serialises instance creation, destruction and state changes. */
@@ -233,6 +272,7 @@ const char *mk_state_name(enum mk_state state);
 int mk_instance_parse(const char *buf, int *id, unsigned int *cpu, u64 *size);
 int mk_instance_create(int id, unsigned int cpu, u64 size);
 int mk_instance_destroy(int id);
+int mk_instance_set_cid(int id, u32 cid);
 struct mk_instance *mk_instance_find(int id);
 void mk_instance_teardown(struct mk_instance *inst);
 void mk_instance_set_state(struct mk_instance *inst, enum mk_state state);

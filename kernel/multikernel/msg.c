@@ -8,8 +8,8 @@
  * in an instance the multikernel vector) queues the peer's BH work
  * (system_bh_highpri_wq), which takes at most MK_RX_BUDGET messages per
  * run and queues itself again while there are more, so a peer that floods
- * cannot keep the CPU.  Handlers run in softirq context with interrupts
- * disabled; they must not sleep.  Everything read from the ring is checked first (ring.c);
+ * cannot keep the CPU.  Handlers run in softirq context; they must not
+ * sleep.  Everything read from the ring is checked first (ring.c);
  * what fails the checks, has an unknown type or answers no request is
  * counted in the peer's dropped counter and otherwise ignored.
  */
@@ -44,8 +44,8 @@ static DEFINE_MUTEX(mk_handlers_lock);
 /**
  * multikernel_register_handler - receive messages of one type
  * @type: a kernel message type, below MULTIKERNEL_MSG_USER_FIRST
- * @fn:   called for each message of @type from any peer, in atomic
- *        context with interrupts disabled
+ * @fn:   called for each message of @type from any peer, in softirq
+ *        context
  * @priv: passed to @fn
  *
  * Return: 0; -EINVAL for a user type, -EBUSY if @type has a handler.
@@ -92,7 +92,7 @@ void multikernel_unregister_handler(u32 type)
 	h = rcu_replace_pointer(mk_handlers[type], NULL,
 				lockdep_is_held(&mk_handlers_lock));
 	mutex_unlock(&mk_handlers_lock);
-	/* Handlers run with interrupts off: an RCU read-side section. */
+	/* Handlers run in an RCU read-side section. */
 	synchronize_rcu();
 	kfree(h);
 }
@@ -110,39 +110,40 @@ static void mk_peer_dispatch(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 		.request = !!(hdr->flags & MK_MSG_REQUEST),
 		.from	= peer,
 	};
+	struct multikernel_link *link = mk_msg_link(peer);
 	struct mk_handler *h;
 
-	atomic64_inc(&peer->received);
+	atomic64_inc(&link->received);
 	if (hdr->flags & MK_MSG_RESPONSE) {
 		mk_call_deliver(peer, hdr, data);
 		return;
 	}
 	if (hdr->type >= MULTIKERNEL_MSG_USER_FIRST) {
 		if (!mk_cdev_deliver(peer, &msg))
-			atomic64_inc(&peer->dropped);
+			atomic64_inc(&link->dropped);
 		return;
 	}
-	/* Interrupts are off, but lockdep wants to see the read side. */
 	rcu_read_lock();
 	h = rcu_dereference(mk_handlers[hdr->type]);
 	if (h)
 		h->fn(&msg, h->priv);
 	else
-		atomic64_inc(&peer->dropped);
+		atomic64_inc(&link->dropped);
 	rcu_read_unlock();
 }
 
 /*
- * Take up to @budget messages from @peer, with interrupts off: handlers
+ * Take up to @budget messages from @peer, in softirq context: handlers
  * run so.  Return: true if the ring may hold more.
  */
 static bool mk_peer_drain(struct mk_peer *peer, int budget)
 {
+	struct multikernel_link *link = mk_msg_link(peer);
 	struct mk_msg_hdr hdr;
 	bool more = false;
 	int ret;
 
-	spin_lock_irq(&peer->rx_lock);
+	spin_lock(&peer->rx_lock);
 	if (!peer->rx_on)
 		goto out;
 	for (;;) {
@@ -150,21 +151,21 @@ static bool mk_peer_drain(struct mk_peer *peer, int budget)
 			more = true;
 			break;
 		}
-		ret = mk_ring_recv(&peer->rx, &hdr, peer->rx_buf);
+		ret = mk_ring_recv(&link->rx, &hdr, peer->rx_buf);
 		if (ret < 0) {
-			atomic64_inc(&peer->dropped);
+			atomic64_inc(&link->dropped);
 			continue;
 		}
-		if (ret == 0 && mk_ring_empty(&peer->rx))
+		if (ret == 0 && mk_ring_idle(&link->rx))
 			break;
 		if (ret > 0)
 			mk_peer_dispatch(peer, &hdr, peer->rx_buf);
 	}
 	/* The producer waits for room: tell it there is some. */
-	if (mk_ring_take_want_space(&peer->rx))
+	if (mk_ring_take_want_space(&link->rx))
 		mk_peer_ring(peer);
 out:
-	spin_unlock_irq(&peer->rx_lock);
+	spin_unlock(&peer->rx_lock);
 	return more;
 }
 
@@ -179,8 +180,8 @@ static void mk_peer_rx_work(struct work_struct *work)
 
 	if (mk_peer_drain(peer, MK_RX_BUDGET))
 		queue_work(system_bh_highpri_wq, &peer->rx_work);
-	if (wq_has_sleeper(&peer->tx_wait))
-		wake_up(&peer->tx_wait);
+	if (wq_has_sleeper(&mk_msg_link(peer)->tx_wait))
+		wake_up(&mk_msg_link(peer)->tx_wait);
 }
 
 /**
@@ -188,24 +189,40 @@ static void mk_peer_rx_work(struct work_struct *work)
  * @peer: the peer whose interrupt this is
  *
  * Context: hard interrupt, where no spinlock_t may be taken: queues the
- * peer's BH work when it has messages or waiting senders.
- *
- * Return: whether the doorbell brought work; false also while detached.
+ * message BH work when it has messages or waiting senders, and kicks the
+ * channels whose links have work.
  */
-bool mk_peer_doorbell(struct mk_peer *peer)
+void mk_peer_doorbell(struct mk_peer *peer)
 {
-	bool work;
+	struct multikernel_link *link = mk_msg_link(peer);
+	int i;
 
 	atomic64_inc(&peer->doorbells);
 	if (!READ_ONCE(peer->attached))
-		return false;
+		return;
 	/* A hint, without rx_lock: the work looks again under it. */
-	work = READ_ONCE(peer->rx.ring->head) != READ_ONCE(peer->rx.tail) ||
-	       READ_ONCE(peer->rx.ring->want_space) ||
-	       wq_has_sleeper(&peer->tx_wait);
-	if (work)
+	if (READ_ONCE(link->rx.ring->head) != READ_ONCE(link->rx.tail)) {
+		mk_ring_busy(&link->rx);
 		queue_work(system_bh_highpri_wq, &peer->rx_work);
-	return work;
+	} else if (READ_ONCE(link->rx.ring->want_space) ||
+		   wq_has_sleeper(&link->tx_wait)) {
+		queue_work(system_bh_highpri_wq, &peer->rx_work);
+	}
+	for (i = MULTIKERNEL_LINK_MSG + 1; i < MULTIKERNEL_NR_LINKS; i++)
+		mk_link_doorbell(&peer->links[i]);
+}
+
+/* Messages both ways on all links: each may come with one doorbell. */
+u64 mk_peer_traffic(struct mk_peer *peer)
+{
+	u64 n = 0;
+	int i;
+
+	for (i = 0; i < MULTIKERNEL_NR_LINKS; i++)
+		n += atomic64_read(&peer->links[i].sent) +
+		     atomic64_read(&peer->links[i].received) +
+		     atomic64_read(&peer->links[i].dropped);
+	return n;
 }
 
 /**
@@ -244,36 +261,36 @@ void multikernel_doorbell(void)
  */
 void mk_peer_init(struct mk_peer *peer, int id, u64 doorbell)
 {
+	int i;
+
 	peer->id = id;
 	peer->doorbell = doorbell;
-	spin_lock_init(&peer->tx_lock);
+	for (i = 0; i < MULTIKERNEL_NR_LINKS; i++)
+		mk_link_init(&peer->links[i], peer);
 	spin_lock_init(&peer->rx_lock);
 	spin_lock_init(&peer->calls_lock);
 	INIT_LIST_HEAD(&peer->calls);
-	init_waitqueue_head(&peer->tx_wait);
 	INIT_WORK(&peer->rx_work, mk_peer_rx_work);
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_peer_init);
 
 /**
- * mk_peer_attach - start exchanging messages over two rings
+ * mk_peer_attach - start exchanging data over a communication area
  * @peer: an initialised, detached peer
- * @tx:   where we send
- * @rx:   where we receive
+ * @comm: the area
+ * @host: we are the host: we send on to_instance, receive on to_host
  */
-void mk_peer_attach(struct mk_peer *peer, struct mk_ring *tx,
-		    struct mk_ring *rx)
+void mk_peer_attach(struct mk_peer *peer, struct mk_comm *comm, bool host)
 {
-	unsigned long flags;
+	int i;
 
-	spin_lock_irqsave(&peer->tx_lock, flags);
-	mk_ring_tx_init(&peer->tx, tx);
-	peer->tx_on = true;
-	spin_unlock_irqrestore(&peer->tx_lock, flags);
-	spin_lock_irqsave(&peer->rx_lock, flags);
-	mk_ring_rx_init(&peer->rx, rx);
+	for (i = 0; i < MULTIKERNEL_NR_LINKS; i++)
+		mk_link_attach(&peer->links[i],
+			       host ? &comm->links[i].to_instance : &comm->links[i].to_host,
+			       host ? &comm->links[i].to_host : &comm->links[i].to_instance);
+	spin_lock_bh(&peer->rx_lock);
 	peer->rx_on = true;
-	spin_unlock_irqrestore(&peer->rx_lock, flags);
+	spin_unlock_bh(&peer->rx_lock);
 
 	WRITE_ONCE(peer->attached, true);
 	/*
@@ -295,20 +312,19 @@ void mk_peer_detach(struct mk_peer *peer)
 {
 	struct mk_call *call, *tmp;
 	unsigned long flags;
+	int i;
 
 	/* Hard interrupt handlers are RCU readers: none looks at it after. */
 	WRITE_ONCE(peer->attached, false);
 	synchronize_rcu();
 
 	/* Not nested: a handler holds rx_lock when it replies (tx_lock). */
-	spin_lock_irqsave(&peer->rx_lock, flags);
+	spin_lock_bh(&peer->rx_lock);
 	peer->rx_on = false;
-	spin_unlock_irqrestore(&peer->rx_lock, flags);
+	spin_unlock_bh(&peer->rx_lock);
 	cancel_work_sync(&peer->rx_work);
-	spin_lock_irqsave(&peer->tx_lock, flags);
-	peer->tx_on = false;
-	spin_unlock_irqrestore(&peer->tx_lock, flags);
-	wake_up_all(&peer->tx_wait);
+	for (i = 0; i < MULTIKERNEL_NR_LINKS; i++)
+		mk_link_detach(&peer->links[i]);
 
 	spin_lock_irqsave(&peer->calls_lock, flags);
 	list_for_each_entry_safe(call, tmp, &peer->calls, node) {
@@ -355,33 +371,13 @@ void mk_peer_put(struct mk_peer *peer)
 int mk_peer_try_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 		     const void *data)
 {
-	unsigned long flags;
-	bool kick = false;
-	int ret;
-
-	spin_lock_irqsave(&peer->tx_lock, flags);
-	if (!peer->tx_on)
-		ret = -ENOTCONN;
-	else
-		ret = mk_ring_send(&peer->tx, hdr, data, &kick);
-	if (kick)
-		mk_peer_ring(peer);
-	spin_unlock_irqrestore(&peer->tx_lock, flags);
-	if (!ret)
-		atomic64_inc(&peer->sent);
-	return ret;
+	return mk_link_send(mk_msg_link(peer), hdr, data);
 }
 
 /* Whether a send would not block: room in the ring, or not connected. */
 bool mk_peer_writable(struct mk_peer *peer)
 {
-	unsigned long flags;
-	bool ret;
-
-	spin_lock_irqsave(&peer->tx_lock, flags);
-	ret = !peer->tx_on || !mk_ring_full(&peer->tx);
-	spin_unlock_irqrestore(&peer->tx_lock, flags);
-	return ret;
+	return multikernel_link_writable(mk_msg_link(peer));
 }
 
 /**
@@ -408,7 +404,7 @@ int mk_peer_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 		ret = mk_peer_try_send(peer, hdr, data);
 		if (ret != -EAGAIN || !timeout)
 			return ret;
-		left = wait_event_interruptible_timeout(peer->tx_wait,
+		left = wait_event_interruptible_timeout(mk_msg_link(peer)->tx_wait,
 							mk_peer_writable(peer),
 							left);
 		if (left < 0)

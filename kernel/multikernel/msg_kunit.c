@@ -16,8 +16,8 @@
 
 struct mk_msg_test {
 	struct mk_peer peer;
+	struct mk_comm *comm;
 	struct mk_ring *tx;
-	struct mk_ring *rx;
 };
 
 static int mk_msg_test_init(struct kunit *test)
@@ -26,15 +26,12 @@ static int mk_msg_test_init(struct kunit *test)
 
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->tx = vzalloc(sizeof(*t->tx));
-	t->rx = vzalloc(sizeof(*t->rx));
-	KUNIT_ASSERT_NOT_NULL(test, t->tx);
-	KUNIT_ASSERT_NOT_NULL(test, t->rx);
-	mk_ring_reset(t->tx);
-	mk_ring_reset(t->rx);
+	t->comm = vzalloc(sizeof(*t->comm));
+	KUNIT_ASSERT_NOT_NULL(test, t->comm);
+	t->tx = &t->comm->links[MULTIKERNEL_LINK_MSG].to_instance;
 	/* No doorbell is rung: every send finds the ring full. */
 	mk_peer_init(&t->peer, MK_ID_MAX, 0);
-	mk_peer_attach(&t->peer, t->tx, t->rx);
+	mk_peer_attach(&t->peer, t->comm, true);
 	WRITE_ONCE(t->tx->tail, MK_STOPPED_TAIL);
 	test->priv = t;
 	return 0;
@@ -45,8 +42,7 @@ static void mk_msg_test_exit(struct kunit *test)
 	struct mk_msg_test *t = test->priv;
 
 	mk_peer_detach(&t->peer);
-	vfree(t->rx);
-	vfree(t->tx);
+	vfree(t->comm);
 }
 
 static void mk_send_full_ring(struct kunit *test)

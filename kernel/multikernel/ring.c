@@ -30,6 +30,7 @@ void mk_ring_reset(struct mk_ring *ring)
 	WRITE_ONCE(ring->head, 0);
 	WRITE_ONCE(ring->tail, 0);
 	WRITE_ONCE(ring->want_space, 0);
+	WRITE_ONCE(ring->busy, 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_reset);
 
@@ -98,7 +99,8 @@ EXPORT_SYMBOL_IF_KUNIT(mk_ring_full);
  * @hdr:  type, len, flags and cookie of the message; seq is filled in
  * @data: @hdr->len bytes of payload
  * @kick: returns whether the consumer may have gone idle before seeing
- *        this message, i.e. whether to ring its doorbell
+ *        this message, i.e. whether to ring its doorbell: it had taken
+ *        everything before, and is not busy taking more
  *
  * Return: 0; -EMSGSIZE if @hdr->len is too large, -EAGAIN if the ring is
  * full.  On error the ring is unchanged.
@@ -124,12 +126,13 @@ int mk_ring_send(struct mk_ring_tx *tx, const struct mk_msg_hdr *hdr,
 	tx->head = head + 1;
 
 	/*
-	 * A consumer that stopped at our old head published tail == head
-	 * and then looked at head again (mk_ring_empty()); one of us sees
-	 * the other's store.
+	 * A consumer that stopped at our old head published tail == head,
+	 * cleared busy and then looked at head again (mk_ring_idle()); one
+	 * of us sees the other's stores.
 	 */
 	smp_mb();
-	*kick = !mk_ring_used(head, READ_ONCE(ring->tail));
+	*kick = !mk_ring_used(head, READ_ONCE(ring->tail)) &&
+		!READ_ONCE(ring->busy);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_send);
@@ -180,22 +183,35 @@ publish:
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_recv);
 
 /**
- * mk_ring_empty - whether the consumer has seen everything published
+ * mk_ring_busy - the consumer takes messages anyway: no need to ring
  * @rx: the consumer's view
  *
- * Call after the last mk_ring_recv() of a batch, before going idle: a
- * producer that published in the meantime either is seen here or sees
- * our tail and rings the doorbell.
+ * Context: any; from the doorbell interrupt that scheduled the consumer.
+ */
+void mk_ring_busy(struct mk_ring_rx *rx)
+{
+	WRITE_ONCE(rx->ring->busy, 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_busy);
+
+/**
+ * mk_ring_idle - the consumer goes idle, if it has seen everything
+ * @rx: the consumer's view
+ *
+ * Call after the last mk_ring_recv() of a batch: clears busy, so that the
+ * producer rings again; a producer that published in the meantime either
+ * is seen here or sees our tail and busy and rings the doorbell.
  *
  * Return: true if there is nothing more to read.
  */
-bool mk_ring_empty(struct mk_ring_rx *rx)
+bool mk_ring_idle(struct mk_ring_rx *rx)
 {
-	/* Our tail before this look at head; pairs with mk_ring_send(). */
+	WRITE_ONCE(rx->ring->busy, 0);
+	/* Our tail and busy before this look at head; pairs with send. */
 	smp_mb();
 	return READ_ONCE(rx->ring->head) == rx->tail;
 }
-EXPORT_SYMBOL_IF_KUNIT(mk_ring_empty);
+EXPORT_SYMBOL_IF_KUNIT(mk_ring_idle);
 
 /**
  * mk_ring_take_want_space - whether a producer waits for room

@@ -69,7 +69,7 @@ static void mk_ring_order(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, hdr.seq, i);
 		if (hdr.len)
 			KUNIT_EXPECT_EQ(test, t->buf[hdr.len - 1], (u8)i);
-		KUNIT_EXPECT_TRUE(test, mk_ring_empty(&t->rx));
+		KUNIT_EXPECT_TRUE(test, mk_ring_idle(&t->rx));
 	}
 	KUNIT_EXPECT_EQ(test, mk_ring_recv(&t->rx, &hdr, t->buf), 0);
 }
@@ -165,7 +165,7 @@ static void mk_ring_bad_head(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk_ring_recv(&t->rx, &hdr, t->buf), -EPROTO);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(t->ring->tail), 0x80000000U);
 	KUNIT_EXPECT_EQ(test, mk_ring_recv(&t->rx, &hdr, t->buf), 0);
-	KUNIT_EXPECT_TRUE(test, mk_ring_empty(&t->rx));
+	KUNIT_EXPECT_TRUE(test, mk_ring_idle(&t->rx));
 }
 
 /* A tail the consumer could not have written: the producer sees no room. */

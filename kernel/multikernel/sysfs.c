@@ -234,6 +234,29 @@ static ssize_t memory_size_show(struct kobject *kobj,
 
 static struct kobj_attribute memory_size_attr = __ATTR_RO(memory_size);
 
+/* Its AF_VSOCK address; another one while it does not execute. */
+static ssize_t vsock_cid_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_instance(kobj)->vsock_cid));
+}
+
+static ssize_t vsock_cid_store(struct kobject *kobj,
+			       struct kobj_attribute *attr, const char *buf,
+			       size_t count)
+{
+	u32 cid;
+	int ret;
+
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	ret = kstrtou32(buf, 10, &cid) ?:
+	      mk_instance_set_cid(to_instance(kobj)->id, cid);
+	return ret ?: count;
+}
+
+static struct kobj_attribute vsock_cid_attr = __ATTR_RW(vsock_cid);
+
 /* The interrupt it rings: /proc/irq/<n>/smp_affinity picks its host CPU. */
 static ssize_t doorbell_irq_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
@@ -313,9 +336,9 @@ static ssize_t name##_show(struct kobject *kobj,			\
 }									\
 static struct kobj_attribute name##_attr = __ATTR_RO(name)
 
-MK_COUNTER_ATTR(msg_sent, sent);
-MK_COUNTER_ATTR(msg_received, received);
-MK_COUNTER_ATTR(msg_dropped, dropped);
+MK_COUNTER_ATTR(msg_sent, links[MULTIKERNEL_LINK_MSG].sent);
+MK_COUNTER_ATTR(msg_received, links[MULTIKERNEL_LINK_MSG].received);
+MK_COUNTER_ATTR(msg_dropped, links[MULTIKERNEL_LINK_MSG].dropped);
 MK_COUNTER_ATTR(doorbells, doorbells);
 
 static struct attribute *mk_instance_attrs[] = {
@@ -333,6 +356,7 @@ static struct attribute *mk_instance_attrs[] = {
 	&msg_dropped_attr.attr,
 	&doorbells_attr.attr,
 	&doorbell_irq_attr.attr,
+	&vsock_cid_attr.attr,
 	NULL
 };
 

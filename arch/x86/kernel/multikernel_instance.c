@@ -6,8 +6,9 @@
  *
  * The platform's shared devices belong to the host, so the instance leaves
  * them alone: no ACPI, MP table, 8259, IO-APIC, PIT, HPET, RTC, i8042, PCI,
- * BIOS/ROM/DMI scanning or real-mode trampoline, and of the legacy UARTs
- * only the second one (ttyS1), polled.  The TSC and APIC timer frequencies
+ * BIOS/ROM/DMI scanning or real-mode trampoline, and no legacy UART but the
+ * one its command line names with multikernel_uart=ttyS<n> (polled), a
+ * debugging aid for a port the host does not use.  The TSC and APIC timer frequencies
  * come from the host in the SETUP_MULTIKERNEL record; without a TSC
  * frequency the instance does not boot (it would need the PIT).  Restart, halt and
  * power off park the CPU instead of touching reset hardware and tell the
@@ -33,10 +34,9 @@
 #include <asm/setup_data.h>
 #include <asm/x86_init.h>
 
-/* The one legacy UART an instance may use: ttyS1. */
-#define MK_UART_IOBASE		0x2f8
-
 static struct multikernel_setup_data mk_setup __ro_after_init;
+/* The legacy UART multikernel_uart= gave the instance, or 0. */
+static unsigned long mk_uart_iobase __ro_after_init;
 
 static bool mk_is_instance(void)
 {
@@ -118,15 +118,49 @@ static void mk_restart(char *cmd)
 	mk_park();
 }
 
+/* multikernel_uart=ttyS<n>: the instance may drive that legacy UART. */
+static int __init mk_uart_setup(char *arg)
+{
+	static const unsigned long iobase[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+	unsigned int n;
+
+	if (!arg || sscanf(arg, "ttyS%u", &n) != 1 || n >= ARRAY_SIZE(iobase))
+		return -EINVAL;
+	mk_uart_iobase = iobase[n];
+	return 0;
+}
+early_param("multikernel_uart", mk_uart_setup);
+
 #ifdef CONFIG_SERIAL_8250
 static void mk_serial_fixup(int port, struct uart_port *up, u32 *capabilities)
 {
-	if (up->iobase != MK_UART_IOBASE)
+	if (!mk_uart_iobase || up->iobase != mk_uart_iobase)
 		up->iobase = 0;
 	else
 		up->irq = 0;
 }
 #endif
+
+/*
+ * earlyprintk= drives a UART before instance mode could refuse it (early
+ * params are parsed after arch_setup): without multikernel_uart= it is
+ * not the instance's, so it is not parsed at all.
+ */
+static void __init mk_refuse_earlyprintk(void)
+{
+	char *p = boot_command_line;
+
+	if (strstr(boot_command_line, "multikernel_uart="))
+		return;
+	while ((p = strstr(p, "earlyprintk="))) {
+		if (p == boot_command_line || p[-1] == ' ') {
+			pr_warn("instance: earlyprintk= ignored: no multikernel_uart=\n");
+			/* Now an unknown parameter, which init gets. */
+			*p = 'x';
+		}
+		p++;
+	}
+}
 
 static void __init mk_arch_setup(void)
 {
@@ -151,6 +185,8 @@ static void __init mk_arch_setup(void)
 	if (mk_setup.version != MULTIKERNEL_SETUP_VERSION)
 		panic("multikernel: SETUP_MULTIKERNEL version %u, want %u",
 		      mk_setup.version, MULTIKERNEL_SETUP_VERSION);
+
+	mk_refuse_earlyprintk();
 
 	/* Calibrating ourselves would take the host's PIT. */
 	if (!mk_setup.tsc_khz)

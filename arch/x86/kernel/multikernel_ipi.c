@@ -85,16 +85,23 @@ struct mk_irq {
 static struct irq_domain *mk_irq_domain;
 static DEFINE_MUTEX(mk_irq_domain_lock);
 
-/* Tell the instance where to ring: the vector and CPU it has now. */
+/*
+ * Tell the instance where to ring: the vector and CPU it has now.  The
+ * CPU by its physical APIC id: cfg->dest_apicid is a logical one in
+ * x2APIC cluster mode, which the instance's ICR cannot use.
+ */
 static void mk_irq_program(struct irq_data *irqd, bool on)
 {
 	struct mk_irq *mi = irq_data_get_irq_chip_data(irqd);
+	const struct cpumask *eff = irq_data_get_effective_affinity_mask(irqd);
 	struct irq_cfg *cfg = irqd_cfg(irqd);
+	unsigned int cpu = cpumask_first(eff);
 	u64 doorbell = 0;
 
-	if (on && cfg->vector >= FIRST_EXTERNAL_VECTOR &&
+	if (on && cpu < nr_cpu_ids && cfg->vector >= FIRST_EXTERNAL_VECTOR &&
 	    cfg->vector < FIRST_SYSTEM_VECTOR)
-		doorbell = mk_doorbell(cfg->dest_apicid, cfg->vector);
+		doorbell = mk_doorbell(apic->cpu_present_to_apicid(cpu),
+				       cfg->vector);
 	mi->program(mi->data, doorbell);
 }
 

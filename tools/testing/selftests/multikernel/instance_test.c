@@ -152,8 +152,8 @@ TEST_F(mk, create_and_destroy)
 	unsigned long long base, pool_base, iomem_start = 0, irq;
 	char buf[64];
 
-	if (self->pool_total < (66ULL << 20))
-		SKIP(return, "needs a pool of 64M");
+	if (self->pool_total < (68ULL << 20))
+		SKIP(return, "needs a pool of 68M");
 	pool_base = read_ull(MK "pool/base");
 
 	ASSERT_EQ(0, create(1, self->cpu, "64M"));
@@ -166,8 +166,8 @@ TEST_F(mk, create_and_destroy)
 	EXPECT_LE(pool_base, base);
 	EXPECT_GE(pool_base + self->pool_total, base + (64ULL << 20));
 	EXPECT_EQ(0, base % (2ULL << 20));
-	/* Its memory and its 2M communication area. */
-	EXPECT_EQ(self->before.pool_free - (66ULL << 20), read_ull(MK "pool/free"));
+	/* Its memory and its 4M communication area. */
+	EXPECT_EQ(self->before.pool_free - (68ULL << 20), read_ull(MK "pool/free"));
 	EXPECT_TRUE(iomem_has("Multikernel instance 1", &iomem_start));
 	EXPECT_EQ(base, iomem_start);
 	EXPECT_TRUE(iomem_has("Multikernel instance 1 comm", &iomem_start));
@@ -195,7 +195,7 @@ TEST_F(mk, create_and_destroy)
 
 TEST_F(mk, offline_cpu_stays_offline)
 {
-	if (self->pool_total < (2ULL << 20))
+	if (self->pool_total < (6ULL << 20))
 		SKIP(return, "needs a pool");
 
 	ASSERT_EQ(0, set_cpu_online(self->cpu, 0));
@@ -257,8 +257,8 @@ TEST_F(mk, id_and_cpu_taken)
 {
 	struct host_state with_one;
 
-	if (self->pool_total < (4ULL << 20))
-		SKIP(return, "needs a pool of 4M");
+	if (self->pool_total < (6ULL << 20))
+		SKIP(return, "needs a pool of 6M");
 	if (self->cpu < 2)
 		SKIP(return, "needs three CPUs");
 

@@ -19,7 +19,7 @@ mk_snapshot
 ktap_set_plan 4
 
 for syscall in -s -c; do
-	out=$(kexec -m $syscall --cpus="$cpu" --mem=64M --append=console=ttyS1 \
+	out=$(kexec -m $syscall --cpus="$cpu" --mem=64M --append=mk.instance=idle \
 		"$KERNEL" 2>&1)
 	id=$(echo "$out" | sed -n 's/^kexec: loaded multikernel instance \([0-9]*\)$/\1/p')
 	if [ -n "$id" ] &&

@@ -9,6 +9,12 @@ KERNEL=${MK_KERNEL:-/boot/bzImage}
 INITRD=${MK_INITRD:-/boot/instance.cpio}
 # Seconds an instance may take to boot; TCG is slow.
 BOOT_TIMEOUT=${MK_BOOT_TIMEOUT:-120}
+# MK_INSTANCE_UART=1: instances print on ttyS1 too, a debugging aid for
+# a host that does not use that port (off: an instance drives no UART).
+UART_ARGS=${MK_INSTANCE_UART:+multikernel_uart=ttyS1 console=ttyS1 earlyprintk=serial,ttyS1,115200}
+# What no instance's kernel log may show, but for panics asked for.
+SPLAT='WARNING:|BUG:|Oops|general protection fault|possible (circular|recursive) locking'
+SPLAT="$SPLAT|inconsistent lock state|suspicious RCU usage|ODEBUG:|KASAN:"
 
 # Skip the whole test unless a kexec with -m can load kernels here.
 mk_require_kexec() {
@@ -89,6 +95,35 @@ console_lacks() {
 	return 1
 }
 
+# console_wait ID TEXT [SECONDS]: until the instance's console has TEXT,
+# for SECONDS (60) at most.
+console_wait() {
+	cw_n=0
+	until grep -aqF -- "$2" "$MK/instances/$1/console"; do
+		cw_n=$((cw_n + 1))
+		if [ $cw_n -gt $((${3:-60} * 5)) ]; then
+			ktap_print_msg "instance $1: no '$2' in its console after ${3:-60} s"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# mk_inside ID COMMAND: run COMMAND in instance ID's shell, through its
+# console (/dev/ttyMK<ID>); its output, and its status.
+mk_inside() {
+	"$(dirname "$(readlink -f "$0")")"/mk_sock run /dev/ttyMK"$1" 30 "$2"
+}
+
+# mk_result DESC STATUS: a KTAP result, pass when STATUS is 0.
+mk_result() {
+	if [ "$2" = 0 ]; then
+		ktap_test_pass "$1"
+	else
+		ktap_test_fail "$1"
+	fi
+}
+
 # mk_state ID: the state of instance ID, empty when there is none.
 mk_state() {
 	cat $MK/instances/"$1"/state 2>/dev/null
@@ -96,18 +131,18 @@ mk_state() {
 
 # mk_wait_state ID STATE...: until the instance is in one of STATEs.
 mk_wait_state() {
-	id=$1
+	ws_id=$1
 	shift
-	i=0
-	while [ $i -lt "$BOOT_TIMEOUT" ]; do
-		s=$(mk_state "$id")
-		for want in "$@"; do
-			[ "$s" = "$want" ] && return 0
+	ws_i=0
+	while [ $ws_i -lt "$BOOT_TIMEOUT" ]; do
+		ws_s=$(mk_state "$ws_id")
+		for ws_want in "$@"; do
+			[ "$ws_s" = "$ws_want" ] && return 0
 		done
 		sleep 1
-		i=$((i + 1))
+		ws_i=$((ws_i + 1))
 	done
-	ktap_print_msg "instance $id: state $s after ${BOOT_TIMEOUT}s, wanted $*"
+	ktap_print_msg "instance $ws_id: state $ws_s after ${BOOT_TIMEOUT}s, wanted $*"
 	return 1
 }
 
@@ -116,7 +151,7 @@ mk_wait_state() {
 # (and nothing else on stdout).
 mk_load() {
 	out=$(kexec -m "$2" --cpus="${3:-$(mk_last_cpu)}" --mem=128M --initrd="$INITRD" \
-		--append="console=ttyS1 earlyprintk=serial,ttyS1,115200 mk.instance=$1${4:+ $4}" \
+		--append="${UART_ARGS:+$UART_ARGS }mk.instance=$1${4:+ $4}" \
 		"$KERNEL" 2>&1)
 	id=$(echo "$out" | sed -n 's/^kexec: loaded multikernel instance \([0-9]*\)$/\1/p')
 	if [ -z "$id" ]; then
@@ -140,14 +175,26 @@ mk_spawn() {
 	id=$(mk_load "$@") && mk_start "$id" && echo "$id"
 }
 
-# mk_finish ID: take everything back; the host must have all it had.
+# mk_clean ID: the instance's kernel log shows no warning, oops, lockdep,
+# RCU, debug-objects or KASAN report.
+mk_clean() {
+	mc_hits=$(grep -aE -- "$SPLAT" "$MK/instances/$1/console" 2>/dev/null | head -n 5)
+	[ -z "$mc_hits" ] && return 0
+	ktap_print_msg "instance $1 reported: $mc_hits"
+	return 1
+}
+
+# mk_finish ID: take everything back; the host must have all it had, and
+# the instance's log no report.
 mk_finish() {
+	mk_clean "$1"
+	mf_clean=$?
 	case "$(mk_state "$1")" in
 	starting|running|stopping|hung)
 		kexec -m --kill --id="$1" || return 1 ;;
 	esac
 	kexec -m -u --id="$1" >/dev/null || return 1
-	mk_host_unchanged
+	mk_host_unchanged && [ $mf_clean = 0 ]
 }
 
 # mk_write FILE VALUE: write VALUE to FILE, print the errno name or 0.
@@ -168,6 +215,7 @@ mk_write() {
 	*"Cannot allocate memory"*)	echo ENOMEM ;;
 	*"No such device"*)		echo ENODEV ;;
 	*"File exists"*)		echo EEXIST ;;
+	*"Address already in use"*)	echo EADDRINUSE ;;
 	*"Operation not permitted"*)	echo EPERM ;;
 	*"Permission denied"*)		echo EACCES ;;
 	*"No such file or directory"*)	echo ENOENT ;;

@@ -39,10 +39,10 @@ mk_snapshot
 hb_old=$(cat $MK/heartbeat_timeout_ms)
 # What an instance of 128M takes from the pool (with its communication
 # area); measured in case 1.
-inst_cost=$((130 << 20))
+inst_cost=$((132 << 20))
 # The marker harness/guest/instance-init writes to /dev/kmsg.
 MARKER=" kB, will "
-APPEND="console=ttyS1 earlyprintk=serial,ttyS1,115200 mk.instance="
+APPEND="${UART_ARGS:+$UART_ARGS }mk.instance="
 
 # Whatever happens: the heartbeat timeout as it was, no instance left.
 # shellcheck disable=SC2317 # called by the trap
@@ -78,19 +78,6 @@ attr() {
 	cat "$MK/instances/$1/$2"
 }
 
-# console_wait ID TEXT SECONDS: until the instance's console has TEXT
-# (what its init prints comes after it reported running).
-console_wait() {
-	cw_n=0
-	until grep -qF -- "$2" "$MK/instances/$1/console"; do
-		cw_n=$((cw_n + 1))
-		if [ $cw_n -gt $(($3 * 5)) ]; then
-			ktap_print_msg "instance $1: no '$2' in its console after $3 s"
-			return 1
-		fi
-		sleep 0.2
-	done
-}
 
 # poll_state ID SECONDS STATE...: like mk_wait_state, every 0.2 s.
 poll_state() {

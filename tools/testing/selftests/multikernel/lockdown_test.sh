@@ -28,7 +28,7 @@ ktap_set_plan 2
 # line LOG, the host is unchanged.
 refused() {
 	out=$(kexec -m "$2" --cpus="$(mk_last_cpu)" --mem=128M --initrd="$INITRD" \
-		--append="console=ttyS1 mk.instance=idle" "$KERNEL" 2>&1)
+		--append="mk.instance=idle" "$KERNEL" 2>&1)
 	rc=$?
 	ktap_print_msg "kexec -m $2: exit $rc: $out"
 	if [ $rc != 0 ] && echo "$out" | grep -q "Operation not permitted" &&

@@ -14,7 +14,7 @@ DIR="$(dirname "$(readlink -f "$0")")"
 ROUNDS=${MK_RACE_ROUNDS:-20}
 
 ktap_print_header
-mk_require_pool $((8 << 20))
+mk_require_pool $((24 << 20))
 cpu=$(mk_last_cpu)
 if [ "$cpu" -lt 3 ]; then
 	ktap_skip_all "needs 4 CPUs"

@@ -12,7 +12,8 @@
 # - sockets, five times each: a vsock stream to the instance next to an
 #   AF_UNIX stream between two host CPUs, TCP over the instance's link next
 #   to TCP over the host's loopback, and 64-byte vsock round trips next to
-#   AF_UNIX SOCK_SEQPACKET ones (median, and the spread min..max).
+#   AF_UNIX SOCK_SEQPACKET ones and, for scale, vsock loopback ones
+#   (median, and the spread min..max).
 # Under TCG only ratios taken in one run mean anything.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,3 +69,6 @@ row() {
 row "stream MB/s: vsock to instance / AF_UNIX" vsock_stream unix_stream ">= 0.5"
 row "stream MB/s: TCP over mk1 / TCP loopback" tcp_link tcp_loopback ">= 0.5"
 row "64 B round trip us: vsock / AF_UNIX seqpkt" vsock_rr unix_rr "<= 2"
+# For scale: the kernel's own vsock loopback (a work item per packet, as
+# every vsock transport) next to AF_UNIX, between the same host CPUs.
+row "64 B round trip us: vsock loopback / AF_UNIX" loopback_rr unix_rr "none"

@@ -2,12 +2,19 @@
 /*
  * An Ethernet link between a multikernel host and each of its instances:
  * a netdev at each end (mk<id> on the host, eth<n> in the instance) whose
- * frames travel one per slot of the instance's net link, with threaded
- * NAPI on the receiving side and the carrier on while the instance runs.
+ * frames travel one per message of the instance's net link, with NAPI on
+ * the receiving side (threaded on the host) and the carrier on while the
+ * instance runs.
+ *
+ * Each frame goes with a virtio_net_hdr, as between virtio-net and
+ * vhost-net, so that checksums are left to the receiver's trust in the
+ * link (CHECKSUM_PARTIAL, as veth does) and a TSO frame of up to 64 KiB
+ * crosses as one message; the same helpers fill it in and check it.
  *
  * MAC addresses are locally administered and stable: 02:4d:4b:HH:LL:SS,
  * HH:LL the instance id, SS 00 for the host's end and 01 for the
- * instance's.  What the peer sends is bounded by the MTU before it is
+ * instance's.  What the peer sends is bounded by the MTU (or the GSO
+ * limit) and its header checked (virtio_net_hdr_to_skb()) before it is
  * passed up.
  */
 #include <linux/etherdevice.h>
@@ -15,8 +22,14 @@
 #include <linux/init.h>
 #include <linux/multikernel.h>
 #include <linux/netdevice.h>
+#include <linux/virtio_net.h>
 
-#define MK_NET_MAX_MTU		(MULTIKERNEL_MSG_MAX - VLAN_ETH_HLEN)
+#define MK_NET_HDR		sizeof(struct virtio_net_hdr)
+/* A frame is one message of the link, of up to 17 ring slots. */
+#define MK_NET_MAX_FRAME	(MULTIKERNEL_LINK_MAX - MK_NET_HDR)
+#define MK_NET_MAX_MTU		min(ETH_MAX_MTU, MK_NET_MAX_FRAME - VLAN_ETH_HLEN)
+#define MK_NET_FEATURES		(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_TSO | \
+				 NETIF_F_TSO6 | NETIF_F_TSO_ECN)
 
 /**
  * struct mk_net - one end of an instance's link
@@ -32,8 +45,8 @@ struct mk_net {
 	struct net_device *dev;
 	struct napi_struct napi;
 	bool running;
-	u8 tx_buf[MULTIKERNEL_MSG_MAX];
-	u8 rx_buf[MULTIKERNEL_MSG_MAX];
+	u8 tx_buf[MULTIKERNEL_LINK_MAX];
+	u8 rx_buf[MULTIKERNEL_LINK_MAX];
 };
 
 static netdev_tx_t mk_net_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -41,9 +54,11 @@ static netdev_tx_t mk_net_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct mk_net *n = netdev_priv(dev);
 	int ret = -EMSGSIZE;
 
-	if (skb->len <= sizeof(n->tx_buf) &&
-	    !skb_copy_bits(skb, 0, n->tx_buf, skb->len))
-		ret = multikernel_link_send(n->link, n->tx_buf, skb->len);
+	if (skb->len <= MK_NET_MAX_FRAME &&
+	    !virtio_net_hdr_from_skb(skb, (void *)n->tx_buf, true, false, 0) &&
+	    !skb_copy_bits(skb, 0, n->tx_buf + MK_NET_HDR, skb->len))
+		ret = multikernel_link_send(n->link, n->tx_buf,
+					    MK_NET_HDR + skb->len);
 	if (ret == -EAGAIN) {
 		netif_stop_queue(dev);
 		return NETDEV_TX_BUSY;
@@ -65,9 +80,18 @@ static netdev_tx_t mk_net_xmit(struct sk_buff *skb, struct net_device *dev)
 static void mk_net_rx(struct mk_net *n, size_t len)
 {
 	struct net_device *dev = n->dev;
+	struct virtio_net_hdr hdr;
 	struct sk_buff *skb;
 
-	if (len < ETH_HLEN || len > dev->mtu + VLAN_ETH_HLEN) {
+	if (len < MK_NET_HDR + ETH_HLEN) {
+		DEV_STATS_INC(dev, rx_length_errors);
+		return;
+	}
+	memcpy(&hdr, n->rx_buf, MK_NET_HDR);
+	len -= MK_NET_HDR;
+	/* Only a TSO frame may be larger than the MTU. */
+	if (hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+	    len > dev->mtu + VLAN_ETH_HLEN) {
 		DEV_STATS_INC(dev, rx_length_errors);
 		return;
 	}
@@ -76,7 +100,12 @@ static void mk_net_rx(struct mk_net *n, size_t len)
 		DEV_STATS_INC(dev, rx_dropped);
 		return;
 	}
-	skb_put_data(skb, n->rx_buf, len);
+	skb_put_data(skb, n->rx_buf + MK_NET_HDR, len);
+	if (virtio_net_hdr_to_skb(skb, &hdr, true)) {
+		DEV_STATS_INC(dev, rx_frame_errors);
+		kfree_skb(skb);
+		return;
+	}
 	skb->protocol = eth_type_trans(skb, dev);
 	DEV_STATS_INC(dev, rx_packets);
 	DEV_STATS_ADD(dev, rx_bytes, len);
@@ -149,7 +178,9 @@ static void mk_net_setup(struct net_device *dev)
 	ether_setup(dev);
 	dev->netdev_ops = &mk_net_ops;
 	dev->max_mtu = MK_NET_MAX_MTU;
-	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->hw_features = MK_NET_FEATURES;
+	dev->features = MK_NET_FEATURES;
+	/* A qdisc holds frames while the ring is full: the queue stops. */
 	dev->needs_free_netdev = true;
 }
 
@@ -177,11 +208,12 @@ static int mk_net_add(struct multikernel_link *link)
 	n->dev = dev;
 	netif_napi_add(dev, &n->napi, mk_net_poll);
 	/*
-	 * Frames from a flooding peer are taken in a kthread the scheduler
-	 * shares fairly (and may move off the doorbell CPU), not in the
-	 * softirq of the CPU that takes its doorbells.
+	 * The host takes frames from a flooding instance in a kthread the
+	 * scheduler shares fairly (and may move off the doorbell CPU), not
+	 * in the softirq of the CPU that takes its doorbells.
 	 */
-	netif_threaded_enable(dev);
+	if (!instance)
+		netif_threaded_enable(dev);
 	if (instance)
 		id = multikernel_instance_id();
 	mac[3] = id >> 8;

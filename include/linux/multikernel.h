@@ -147,6 +147,9 @@ int multikernel_link_send(struct multikernel_link *link, const void *data,
 			  size_t len);
 ssize_t multikernel_link_recv(struct multikernel_link *link, void *buf);
 bool multikernel_link_done(struct multikernel_link *link);
+
+/* A link's largest message: it takes up to 17 ring slots. */
+#define MULTIKERNEL_LINK_MAX		(17 * MULTIKERNEL_MSG_MAX)
 bool multikernel_link_writable(struct multikernel_link *link);
 
 /* Kernel message types channels use (below MULTIKERNEL_MSG_USER_FIRST). */

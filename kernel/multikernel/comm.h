@@ -31,6 +31,10 @@
 /* struct mk_msg_hdr.flags */
 #define MK_MSG_REQUEST		BIT(0)	/* the sender waits for a response */
 #define MK_MSG_RESPONSE		BIT(1)	/* answers the request with @cookie */
+#define MK_MSG_MORE		BIT(2)	/* continues in the next slot (links) */
+
+/* Slots a message of a link may take: MULTIKERNEL_LINK_MAX bytes. */
+#define MK_CHAIN_MAX		(MULTIKERNEL_LINK_MAX / MULTIKERNEL_MSG_MAX)
 
 /* Message types of the kernels themselves (< MULTIKERNEL_MSG_USER_FIRST). */
 #define MK_MSG_PING		1	/* request; empty response */
@@ -43,7 +47,7 @@
  * @seq:    index of the slot in the sender's sequence; must match
  * @type:   what the message is, < MULTIKERNEL_MSG_USER_FIRST: a kernel's
  * @len:    payload bytes, at most MULTIKERNEL_MSG_MAX
- * @flags:  MK_MSG_REQUEST, MK_MSG_RESPONSE
+ * @flags:  MK_MSG_REQUEST, MK_MSG_RESPONSE, MK_MSG_MORE
  * @cookie: pairs a response with its request
  */
 struct mk_msg_hdr {
@@ -163,7 +167,7 @@ void mk_ring_tx_init(struct mk_ring_tx *tx, struct mk_ring *ring);
 void mk_ring_rx_init(struct mk_ring_rx *rx, struct mk_ring *ring);
 int mk_ring_send(struct mk_ring_tx *tx, const struct mk_msg_hdr *hdr,
 		 const void *data, bool *kick);
-bool mk_ring_full(struct mk_ring_tx *tx);
+bool mk_ring_full(struct mk_ring_tx *tx, u32 slots);
 int mk_ring_recv(struct mk_ring_rx *rx, struct mk_msg_hdr *hdr, void *data);
 void mk_ring_busy(struct mk_ring_rx *rx);
 bool mk_ring_idle(struct mk_ring_rx *rx);

@@ -147,6 +147,7 @@ void mk_link_detach(struct multikernel_link *link);
 int mk_link_send(struct multikernel_link *link, const struct mk_msg_hdr *hdr,
 		 const void *data);
 void mk_link_doorbell(struct multikernel_link *link);
+bool mk_link_writable(struct multikernel_link *link, u32 slots);
 int mk_channels_add(struct mk_peer *peer);
 void mk_channels_remove(struct mk_peer *peer);
 void mk_channels_start(struct mk_peer *peer);

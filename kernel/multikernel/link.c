@@ -112,7 +112,7 @@ void mk_link_doorbell(struct multikernel_link *link)
  * multikernel_link_send - send one message on a channel's link
  * @link: the link
  * @data: payload
- * @len:  at most MULTIKERNEL_MSG_MAX bytes
+ * @len:  at most MULTIKERNEL_LINK_MAX bytes
  *
  * Context: any.  Does not wait: after -EAGAIN the channel's kick() is
  * called once the peer has made room.
@@ -124,7 +124,7 @@ int multikernel_link_send(struct multikernel_link *link, const void *data,
 {
 	struct mk_msg_hdr hdr = { .len = len };
 
-	if (len > MULTIKERNEL_MSG_MAX)
+	if (len > MULTIKERNEL_LINK_MAX)
 		return -EMSGSIZE;
 	return mk_link_send(link, &hdr, data);
 }
@@ -133,28 +133,45 @@ EXPORT_SYMBOL_GPL(multikernel_link_send);
 /**
  * multikernel_link_recv - take the next message of a channel's link
  * @link: the link, between the channel's start() and stop()
- * @buf:  room for MULTIKERNEL_MSG_MAX bytes
+ * @buf:  room for MULTIKERNEL_LINK_MAX bytes
  *
  * Context: the channel serialises its calls.  What the peer wrote is
- * checked first (ring.c); what fails is counted and skipped.
+ * checked first (ring.c): a slot that fails, or a chain of slots
+ * (MK_MSG_MORE) that is too long or ends early, is counted and skipped.
  *
  * Return: the message's length, 0 when the ring is empty.
  */
 ssize_t multikernel_link_recv(struct multikernel_link *link, void *buf)
 {
 	struct mk_msg_hdr hdr;
+	u32 pieces = 0;
+	size_t len = 0;
 	int i, ret;
 
 	/* A batch of garbage is bounded by the ring's size. */
 	for (i = 0; i <= MK_RING_SLOTS; i++) {
-		ret = mk_ring_recv(&link->rx, &hdr, buf);
-		if (ret > 0) {
-			atomic64_inc(&link->received);
-			return hdr.len;
-		}
-		if (!ret)
+		/* The rest of a chain too long to fit is dropped. */
+		ret = mk_ring_recv(&link->rx, &hdr,
+				   pieces < MK_CHAIN_MAX ? buf + len : buf);
+		if (!ret) {
+			/* A producer publishes whole chains: this one lies. */
+			if (pieces)
+				atomic64_inc(&link->dropped);
 			return 0;
-		atomic64_inc(&link->dropped);
+		}
+		if (ret < 0 || pieces == MK_CHAIN_MAX) {
+			atomic64_inc(&link->dropped);
+			/* Resynchronise at the end of the chain. */
+			pieces = ret < 0 || !(hdr.flags & MK_MSG_MORE) ? 0 : MK_CHAIN_MAX;
+			len = 0;
+			continue;
+		}
+		len += hdr.len;
+		pieces++;
+		if (!(hdr.flags & MK_MSG_MORE)) {
+			atomic64_inc(&link->received);
+			return len;
+		}
 	}
 	return 0;
 }
@@ -177,23 +194,30 @@ bool multikernel_link_done(struct multikernel_link *link)
 }
 EXPORT_SYMBOL_GPL(multikernel_link_done);
 
-/**
- * multikernel_link_writable - whether a send would find room
- * @link: the link
- *
- * Return: true if there is room, or the link is down (a send fails at
- * once).  When false, kick() comes once the peer made room.
- */
-bool multikernel_link_writable(struct multikernel_link *link)
+/* Whether a send of @slots slots would find room, or fail at once. */
+bool mk_link_writable(struct multikernel_link *link, u32 slots)
 {
 	unsigned long flags;
 	bool ret;
 
 	spin_lock_irqsave(&link->tx_lock, flags);
-	ret = !link->tx_on || !mk_ring_full(&link->tx);
+	ret = !link->tx_on || !mk_ring_full(&link->tx, slots);
 	link->tx_blocked = !ret;
 	spin_unlock_irqrestore(&link->tx_lock, flags);
 	return ret;
+}
+
+/**
+ * multikernel_link_writable - whether a send would find room
+ * @link: the link
+ *
+ * Return: true if there is room for a message of MULTIKERNEL_LINK_MAX
+ * bytes, or the link is down (a send fails at once).  When false, kick()
+ * comes once the peer made room.
+ */
+bool multikernel_link_writable(struct multikernel_link *link)
+{
+	return mk_link_writable(link, MK_CHAIN_MAX);
 }
 EXPORT_SYMBOL_GPL(multikernel_link_writable);
 

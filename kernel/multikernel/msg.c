@@ -377,7 +377,7 @@ int mk_peer_try_send(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 /* Whether a send would not block: room in the ring, or not connected. */
 bool mk_peer_writable(struct mk_peer *peer)
 {
-	return multikernel_link_writable(mk_msg_link(peer));
+	return mk_link_writable(mk_msg_link(peer), 1);
 }
 
 /**

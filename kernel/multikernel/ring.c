@@ -67,14 +67,15 @@ static u32 mk_ring_used(u32 head, u32 tail)
 	return used > MK_RING_SLOTS ? 0 : used;
 }
 
-static bool mk_ring_no_room(struct mk_ring_tx *tx, u32 tail)
+static bool mk_ring_no_room(struct mk_ring_tx *tx, u32 tail, u32 slots)
 {
-	return mk_ring_used(tx->head, tail) == MK_RING_SLOTS;
+	return mk_ring_used(tx->head, tail) + slots > MK_RING_SLOTS;
 }
 
 /**
- * mk_ring_full - whether a send would find no free slot now
- * @tx: the producer's view
+ * mk_ring_full - whether a send of @slots slots would find no room now
+ * @tx:    the producer's view
+ * @slots: 1 .. MK_CHAIN_MAX
  *
  * Sets want_space when full, so that the consumer rings the doorbell
  * when it has made room; checks again after that, so the doorbell cannot
@@ -82,14 +83,14 @@ static bool mk_ring_no_room(struct mk_ring_tx *tx, u32 tail)
  *
  * Return: true if full.
  */
-bool mk_ring_full(struct mk_ring_tx *tx)
+bool mk_ring_full(struct mk_ring_tx *tx, u32 slots)
 {
-	if (!mk_ring_no_room(tx, READ_ONCE(tx->ring->tail)))
+	if (!mk_ring_no_room(tx, READ_ONCE(tx->ring->tail), slots))
 		return false;
 	WRITE_ONCE(tx->ring->want_space, 1);
 	/* want_space before the second look at tail; pairs with recv. */
 	smp_mb();
-	return mk_ring_no_room(tx, READ_ONCE(tx->ring->tail));
+	return mk_ring_no_room(tx, READ_ONCE(tx->ring->tail), slots);
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_ring_full);
 
@@ -102,28 +103,38 @@ EXPORT_SYMBOL_IF_KUNIT(mk_ring_full);
  *        this message, i.e. whether to ring its doorbell: it had taken
  *        everything before, and is not busy taking more
  *
- * Return: 0; -EMSGSIZE if @hdr->len is too large, -EAGAIN if the ring is
- * full.  On error the ring is unchanged.
+ * A message longer than a slot (up to MULTIKERNEL_LINK_MAX bytes) takes
+ * several, each but the last marked MK_MSG_MORE, published at once.
+ *
+ * Return: 0; -EMSGSIZE if @hdr->len is too large, -EAGAIN if the ring
+ * has no room for it.  On error the ring is unchanged.
  */
 int mk_ring_send(struct mk_ring_tx *tx, const struct mk_msg_hdr *hdr,
 		 const void *data, bool *kick)
 {
 	struct mk_ring *ring = tx->ring;
+	u32 n = max_t(u32, 1, DIV_ROUND_UP(hdr->len, MULTIKERNEL_MSG_MAX));
+	u32 head = tx->head, i, off = 0;
 	struct mk_slot *slot;
-	u32 head = tx->head;
 
-	if (hdr->len > MULTIKERNEL_MSG_MAX)
+	if (hdr->len > MULTIKERNEL_LINK_MAX)
 		return -EMSGSIZE;
-	if (mk_ring_full(tx))
+	if (mk_ring_full(tx, n))
 		return -EAGAIN;
 
-	slot = &ring->slots[head & MK_RING_MASK];
-	memcpy(&slot->hdr, hdr, sizeof(*hdr));
-	slot->hdr.seq = head;
-	memcpy(slot->data, data, hdr->len);
-	/* The slot before head: pairs with the acquire in mk_ring_recv(). */
-	smp_store_release(&ring->head, head + 1);
-	tx->head = head + 1;
+	for (i = 0; i < n; i++) {
+		slot = &ring->slots[(head + i) & MK_RING_MASK];
+		memcpy(&slot->hdr, hdr, sizeof(*hdr));
+		slot->hdr.seq = head + i;
+		slot->hdr.len = min_t(u32, hdr->len - off, MULTIKERNEL_MSG_MAX);
+		if (i < n - 1)
+			slot->hdr.flags |= MK_MSG_MORE;
+		memcpy(slot->data, data + off, slot->hdr.len);
+		off += slot->hdr.len;
+	}
+	/* The slots before head: pairs with the acquire in mk_ring_recv(). */
+	smp_store_release(&ring->head, head + n);
+	tx->head = head + n;
 
 	/*
 	 * A consumer that stopped at our old head published tail == head,

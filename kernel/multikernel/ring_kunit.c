@@ -86,7 +86,7 @@ static void mk_ring_full_then_drain(struct kunit *test)
 		/* Only the first message finds the consumer idle. */
 		KUNIT_EXPECT_EQ(test, kick, i == 0);
 	}
-	KUNIT_EXPECT_TRUE(test, mk_ring_full(&t->tx));
+	KUNIT_EXPECT_TRUE(test, mk_ring_full(&t->tx, 1));
 	KUNIT_EXPECT_EQ(test, send_n(t, i, 8, &kick), -EAGAIN);
 	/* A full ring asks the consumer for a doorbell when it has room. */
 	KUNIT_EXPECT_TRUE(test, mk_ring_take_want_space(&t->rx));
@@ -97,7 +97,7 @@ static void mk_ring_full_then_drain(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, hdr.cookie, (u64)i);
 	}
 	KUNIT_EXPECT_EQ(test, mk_ring_recv(&t->rx, &hdr, t->buf), 0);
-	KUNIT_EXPECT_FALSE(test, mk_ring_full(&t->tx));
+	KUNIT_EXPECT_FALSE(test, mk_ring_full(&t->tx, 1));
 }
 
 /* Shared indices written before attach do not move the private ones. */
@@ -178,7 +178,7 @@ static void mk_ring_bad_tail(struct kunit *test)
 
 	/* A tail that cannot be right: the ring counts as empty, and rings. */
 	WRITE_ONCE(t->ring->tail, 12345);
-	KUNIT_EXPECT_FALSE(test, mk_ring_full(&t->tx));
+	KUNIT_EXPECT_FALSE(test, mk_ring_full(&t->tx, 1));
 	KUNIT_EXPECT_EQ(test, send_n(t, 1, 8, &kick), 0);
 	KUNIT_EXPECT_TRUE(test, kick);
 	KUNIT_ASSERT_EQ(test, mk_ring_recv(&t->rx, &hdr, t->buf), 1);
@@ -186,7 +186,7 @@ static void mk_ring_bad_tail(struct kunit *test)
 
 	/* Exactly MK_RING_SLOTS behind head: full, a consumer that stopped. */
 	WRITE_ONCE(t->ring->tail, 1 - MK_RING_SLOTS);
-	KUNIT_EXPECT_TRUE(test, mk_ring_full(&t->tx));
+	KUNIT_EXPECT_TRUE(test, mk_ring_full(&t->tx, 1));
 	KUNIT_EXPECT_EQ(test, send_n(t, 2, 8, &kick), -EAGAIN);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(t->ring->head), 1U);
 }

@@ -7,15 +7,17 @@
  * running instance is reached at its CID
  * (/sys/kernel/multikernel/instances/<id>/vsock_cid).  An instance
  * registers as the guest-to-host transport, with the CID the host gave
- * it.  Packets (a virtio_vsock_hdr and its payload) travel one per slot
- * of the instance's vsock link; a packet larger than a slot is cut in
- * pieces with the header repeated, as vhost-vsock does for small receive
- * buffers.  Credit-based flow control is virtio_transport_common's: a
+ * it.  Packets (a virtio_vsock_hdr and its payload, up to 64 KiB) travel
+ * one per message of the instance's vsock link, sent at once when the
+ * link has room and from a work item when it had not, taken out of it by
+ * a work item kicked by the doorbell.  Credit-based flow control is
+ * virtio_transport_common's: a
  * peer that does not read stops its sender.  What the peer sends is
  * checked as vhost-vsock checks a guest: its length, and the addresses
  * (an instance can only send as its own CID, to the host).
  */
 #include <linux/init.h>
+#include <linux/mm.h>
 #include <linux/multikernel.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -29,7 +31,8 @@
 /* Packets moved per run of a work item. */
 #define MK_VSOCK_BUDGET		64
 #define MK_VSOCK_HDR		sizeof(struct virtio_vsock_hdr)
-#define MK_VSOCK_PIECE		(MULTIKERNEL_MSG_MAX - MK_VSOCK_HDR)
+
+static_assert(MK_VSOCK_HDR + VIRTIO_VSOCK_MAX_PKT_BUF_SIZE <= MULTIKERNEL_LINK_MAX);
 
 /**
  * struct mk_vsock - the vsock end of one peer
@@ -38,20 +41,22 @@
  *              instance), fixed from start to stop
  * @running:    between start and stop; senders look under RCU
  * @send_queue: packets waiting for room in the link
+ * @tx_lock:    serialises sends, in order: @tx_buf and the link
  * @tx_work:    moves them into the link
  * @rx_work:    takes packets out of the link
- * @tx_buf:     the slot being sent; used by @tx_work only
- * @rx_buf:     the slot being received; used by @rx_work only
+ * @tx_buf:     the packet being sent (MULTIKERNEL_LINK_MAX bytes)
+ * @rx_buf:     the packet being received; used by @rx_work only
  */
 struct mk_vsock {
 	struct multikernel_link *link;
 	u32 cid;
 	bool running;
 	struct sk_buff_head send_queue;
+	spinlock_t tx_lock;		/* tx_buf, sends */
 	struct work_struct tx_work;
 	struct work_struct rx_work;
-	u8 tx_buf[MULTIKERNEL_MSG_MAX];
-	u8 rx_buf[MULTIKERNEL_MSG_MAX];
+	u8 *tx_buf;
+	u8 *rx_buf;
 };
 
 static struct workqueue_struct *mk_vsock_wq;
@@ -97,11 +102,14 @@ static bool mk_vsock_has_remote_cid(struct vsock_sock *vsk, u32 cid)
 	return found;
 }
 
+static bool mk_vsock_send_skb(struct mk_vsock *v, struct sk_buff *skb);
+
 static int mk_vsock_send_pkt(struct sk_buff *skb, struct net *net)
 {
 	struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
 	int len = skb->len;
 	struct mk_vsock *v;
+	bool sent = false;
 
 	rcu_read_lock();
 	v = net_eq(net, &init_net) ? mk_vsock_get(le64_to_cpu(hdr->dst_cid)) : NULL;
@@ -110,8 +118,16 @@ static int mk_vsock_send_pkt(struct sk_buff *skb, struct net *net)
 		kfree_skb(skb);
 		return -ENODEV;
 	}
-	virtio_vsock_skb_queue_tail(&v->send_queue, skb);
-	queue_work(mk_vsock_wq, &v->tx_work);
+	/* Nothing waits before it and the link has room: at once. */
+	if (skb_queue_empty_lockless(&v->send_queue) && spin_trylock_bh(&v->tx_lock)) {
+		if (skb_queue_empty(&v->send_queue))
+			sent = mk_vsock_send_skb(v, skb);
+		spin_unlock_bh(&v->tx_lock);
+	}
+	if (!sent) {
+		virtio_vsock_skb_queue_tail(&v->send_queue, skb);
+		queue_work(mk_vsock_wq, &v->tx_work);
+	}
 	rcu_read_unlock();
 	return len;
 }
@@ -193,36 +209,22 @@ static struct virtio_transport mk_vsock_transport = {
 };
 
 /*
- * Put the rest of @skb into the link, a piece per slot.  Return: false
- * when the link is full (the rest waits, VIRTIO_VSOCK_SKB_CB's offset
- * says where), true when @skb is done with.
+ * Put @skb into the link, header and payload in one message; @v->tx_lock
+ * held.  Return: false when the link has no room (kick() comes when it
+ * has), true when @skb is done with.
  */
 static bool mk_vsock_send_skb(struct mk_vsock *v, struct sk_buff *skb)
 {
-	struct virtio_vsock_hdr *hdr = (void *)v->tx_buf;
-	u32 offset, len, flags;
-	int ret;
+	int ret = -EMSGSIZE;
 
-	do {
-		offset = VIRTIO_VSOCK_SKB_CB(skb)->offset;
-		len = min_t(u32, skb->len - offset, MK_VSOCK_PIECE);
-		memcpy(hdr, virtio_vsock_hdr(skb), MK_VSOCK_HDR);
-		hdr->len = cpu_to_le32(len);
-		/* A message's end is in its last piece only. */
-		flags = le32_to_cpu(hdr->flags);
-		if (offset + len < skb->len)
-			flags &= ~(VIRTIO_VSOCK_SEQ_EOM | VIRTIO_VSOCK_SEQ_EOR);
-		hdr->flags = cpu_to_le32(flags);
-		if (skb_copy_bits(skb, offset, v->tx_buf + MK_VSOCK_HDR, len))
-			break;
-		ret = multikernel_link_send(v->link, v->tx_buf, MK_VSOCK_HDR + len);
-		if (ret == -EAGAIN)
-			return false;
-		if (ret)
-			break;
-		VIRTIO_VSOCK_SKB_CB(skb)->offset = offset + len;
-	} while (offset + len < skb->len);
-
+	memcpy(v->tx_buf, virtio_vsock_hdr(skb), MK_VSOCK_HDR);
+	if (skb->len <= VIRTIO_VSOCK_MAX_PKT_BUF_SIZE &&
+	    !skb_copy_bits(skb, 0, v->tx_buf + MK_VSOCK_HDR, skb->len))
+		ret = multikernel_link_send(v->link, v->tx_buf,
+					    MK_VSOCK_HDR + skb->len);
+	if (ret == -EAGAIN)
+		return false;
+	/* Sent, or the peer went: it is done with either way. */
 	virtio_transport_deliver_tap_pkt(skb);
 	virtio_transport_consume_skb_sent(skb, true);
 	return true;
@@ -234,17 +236,20 @@ static void mk_vsock_tx_work(struct work_struct *work)
 	struct sk_buff *skb;
 	int n;
 
+	spin_lock_bh(&v->tx_lock);
 	for (n = 0; n < MK_VSOCK_BUDGET; n++) {
 		skb = virtio_vsock_skb_dequeue(&v->send_queue);
 		if (!skb)
-			return;
+			goto out;
 		if (!mk_vsock_send_skb(v, skb)) {
 			/* kick() queues us again when the peer made room. */
 			virtio_vsock_skb_queue_head(&v->send_queue, skb);
-			return;
+			goto out;
 		}
 	}
 	queue_work(mk_vsock_wq, &v->tx_work);
+out:
+	spin_unlock_bh(&v->tx_lock);
 }
 
 /* One packet from the peer, in @v->rx_buf: check it, then hand it on. */
@@ -261,20 +266,24 @@ static void mk_vsock_deliver(struct mk_vsock *v, size_t len)
 	payload = le32_to_cpu(hdr.len);
 	src = le64_to_cpu(hdr.src_cid);
 	dst = le64_to_cpu(hdr.dst_cid);
-	if (payload != len - MK_VSOCK_HDR)
+	if (payload != len - MK_VSOCK_HDR ||
+	    payload > VIRTIO_VSOCK_MAX_PKT_BUF_SIZE)
 		return;
 	/* An instance speaks as itself, to the host and nobody else. */
 	if (mk_vsock_is_instance ? src != VMADDR_CID_HOST || dst != v->cid :
 				   src != v->cid || dst != VMADDR_CID_HOST)
 		return;
 
-	skb = virtio_vsock_alloc_linear_skb(VIRTIO_VSOCK_SKB_HEADROOM + payload,
-					    GFP_KERNEL);
+	skb = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM + payload,
+				     GFP_KERNEL);
 	if (!skb)
 		return;
 	memcpy(virtio_vsock_hdr(skb), &hdr, MK_VSOCK_HDR);
 	virtio_vsock_skb_put(skb, payload);
-	memcpy(skb->data, v->rx_buf + MK_VSOCK_HDR, payload);
+	if (skb_store_bits(skb, 0, v->rx_buf + MK_VSOCK_HDR, payload)) {
+		kfree_skb(skb);
+		return;
+	}
 	virtio_transport_deliver_tap_pkt(skb);
 	virtio_transport_recv_pkt(&mk_vsock_transport, skb, &init_net);
 }
@@ -317,7 +326,16 @@ static int mk_vsock_add(struct multikernel_link *link)
 	v = kzalloc_obj(*v, GFP_KERNEL);
 	if (!v)
 		return -ENOMEM;
+	v->tx_buf = kvmalloc(MULTIKERNEL_LINK_MAX, GFP_KERNEL);
+	v->rx_buf = kvmalloc(MULTIKERNEL_LINK_MAX, GFP_KERNEL);
+	if (!v->tx_buf || !v->rx_buf) {
+		kvfree(v->tx_buf);
+		kvfree(v->rx_buf);
+		kfree(v);
+		return -ENOMEM;
+	}
 	v->link = link;
+	spin_lock_init(&v->tx_lock);
 	skb_queue_head_init(&v->send_queue);
 	INIT_WORK(&v->tx_work, mk_vsock_tx_work);
 	INIT_WORK(&v->rx_work, mk_vsock_rx_work);
@@ -381,8 +399,12 @@ static void mk_vsock_stop(struct multikernel_link *link)
 
 static void mk_vsock_remove(struct multikernel_link *link)
 {
-	kfree(multikernel_link_priv(link));
+	struct mk_vsock *v = multikernel_link_priv(link);
+
 	multikernel_link_set_priv(link, NULL);
+	kvfree(v->tx_buf);
+	kvfree(v->rx_buf);
+	kfree(v);
 }
 
 static struct multikernel_channel mk_vsock_channel = {
@@ -400,7 +422,8 @@ static int __init mk_vsock_init(void)
 	int ret;
 
 	mk_vsock_is_instance = multikernel_is_instance();
-	mk_vsock_wq = alloc_workqueue("multikernel-vsock", WQ_UNBOUND, 0);
+	/* Per CPU: the receive work runs where the doorbell came. */
+	mk_vsock_wq = alloc_workqueue("multikernel-vsock", WQ_PERCPU, 0);
 	if (!mk_vsock_wq)
 		return -ENOMEM;
 	ret = vsock_core_register(&mk_vsock_transport.transport,

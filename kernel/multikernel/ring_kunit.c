@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests for the message rings: order, full and empty rings, the
- * doorbell decision, and a peer that writes garbage.
+ * doorbell decision, messages of several slots, and a peer that writes
+ * garbage.
  */
 #include <kunit/test.h>
 #include <kunit/visibility.h>
@@ -16,7 +17,7 @@ struct mk_ring_test {
 	struct mk_ring *ring;
 	struct mk_ring_tx tx;
 	struct mk_ring_rx rx;
-	u8 buf[MULTIKERNEL_MSG_MAX];
+	u8 buf[MULTIKERNEL_LINK_MAX + 1];
 };
 
 static int mk_ring_test_init(struct kunit *test)
@@ -123,7 +124,7 @@ static void mk_ring_init_ignores_shared(struct kunit *test)
 static void mk_ring_too_large(struct kunit *test)
 {
 	struct mk_ring_test *t = test->priv;
-	struct mk_msg_hdr hdr = { .len = MULTIKERNEL_MSG_MAX + 1 };
+	struct mk_msg_hdr hdr = { .len = MULTIKERNEL_LINK_MAX + 1 };
 	bool kick;
 
 	KUNIT_EXPECT_EQ(test, mk_ring_send(&t->tx, &hdr, t->buf, &kick),
@@ -133,6 +134,53 @@ static void mk_ring_too_large(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mk_ring_send(&t->tx, &hdr, t->buf, &kick), 0);
 	KUNIT_EXPECT_EQ(test, mk_ring_recv(&t->rx, &hdr, t->buf), 1);
 	KUNIT_EXPECT_EQ(test, hdr.len, (u32)MULTIKERNEL_MSG_MAX);
+	KUNIT_EXPECT_FALSE(test, hdr.flags & MK_MSG_MORE);
+}
+
+/* A message longer than a slot takes several, published at once. */
+static void mk_ring_chain(struct kunit *test)
+{
+	struct mk_ring_test *t = test->priv;
+	struct mk_msg_hdr hdr = { .len = 2 * MULTIKERNEL_MSG_MAX + 1 };
+	u32 i;
+	bool kick;
+
+	for (i = 0; i < hdr.len; i++)
+		t->buf[i] = i % 251;
+	KUNIT_ASSERT_EQ(test, mk_ring_send(&t->tx, &hdr, t->buf, &kick), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->ring->head), 3U);
+	memset(t->buf, 0, sizeof(t->buf));
+	for (i = 0; i < 3; i++) {
+		KUNIT_ASSERT_EQ(test, mk_ring_recv(&t->rx, &hdr,
+						   t->buf + i * MULTIKERNEL_MSG_MAX), 1);
+		KUNIT_EXPECT_EQ(test, !!(hdr.flags & MK_MSG_MORE), i < 2);
+		KUNIT_EXPECT_EQ(test, hdr.len, i < 2 ? (u32)MULTIKERNEL_MSG_MAX : 1U);
+	}
+	for (i = 0; i < 2 * MULTIKERNEL_MSG_MAX + 1; i++)
+		if (t->buf[i] != i % 251)
+			break;
+	KUNIT_EXPECT_EQ(test, i, 2U * MULTIKERNEL_MSG_MAX + 1);
+	/* No room for the whole of one: nothing of it goes in. */
+	hdr.len = MULTIKERNEL_LINK_MAX;
+	WRITE_ONCE(t->ring->tail, 3 - (MK_RING_SLOTS - MK_CHAIN_MAX + 1));
+	KUNIT_EXPECT_EQ(test, mk_ring_send(&t->tx, &hdr, t->buf, &kick), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->ring->head), 3U);
+}
+
+/* A consumer that is busy taking messages is not rung. */
+static void mk_ring_busy_no_kick(struct kunit *test)
+{
+	struct mk_ring_test *t = test->priv;
+	struct mk_msg_hdr hdr;
+	bool kick;
+
+	mk_ring_busy(&t->rx);
+	KUNIT_ASSERT_EQ(test, send_n(t, 1, 8, &kick), 0);
+	KUNIT_EXPECT_FALSE(test, kick);
+	KUNIT_EXPECT_EQ(test, mk_ring_recv(&t->rx, &hdr, t->buf), 1);
+	KUNIT_EXPECT_TRUE(test, mk_ring_idle(&t->rx));
+	KUNIT_ASSERT_EQ(test, send_n(t, 2, 8, &kick), 0);
+	KUNIT_EXPECT_TRUE(test, kick);
 }
 
 /* A slot whose header lies is consumed and reported, never followed. */
@@ -238,6 +286,8 @@ static struct kunit_case mk_ring_test_cases[] = {
 	KUNIT_CASE(mk_ring_full_then_drain),
 	KUNIT_CASE(mk_ring_init_ignores_shared),
 	KUNIT_CASE(mk_ring_too_large),
+	KUNIT_CASE(mk_ring_chain),
+	KUNIT_CASE(mk_ring_busy_no_kick),
 	KUNIT_CASE(mk_ring_bad_slot),
 	KUNIT_CASE(mk_ring_bad_head),
 	KUNIT_CASE(mk_ring_bad_tail),

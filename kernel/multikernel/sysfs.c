@@ -106,29 +106,41 @@ static ssize_t destroy_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute destroy_attr = __ATTR_WO(destroy);
 
+/*
+ * A setting for all instances: a decimal in @min .. @max (or 0 when
+ * @zero_ok), written by root with CAP_SYS_BOOT.  Return: as a store.
+ */
+static ssize_t mk_store_setting(unsigned int *setting, const char *buf,
+				size_t count, unsigned int min,
+				unsigned int max, bool zero_ok)
+{
+	unsigned int val;
+	int ret;
+
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	ret = kstrtouint(buf, 10, &val);
+	if (ret)
+		return ret;
+	if ((val || !zero_ok) && (val < min || val > max))
+		return -ERANGE;
+	WRITE_ONCE(*setting, val);
+	return count;
+}
+
 static ssize_t heartbeat_timeout_ms_show(struct kobject *kobj,
 					 struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%u\n", READ_ONCE(mk_heartbeat_timeout_ms));
 }
 
+/* At least two heartbeats, at most a minute. */
 static ssize_t heartbeat_timeout_ms_store(struct kobject *kobj,
 					  struct kobj_attribute *attr,
 					  const char *buf, size_t count)
 {
-	unsigned int ms;
-	int ret;
-
-	if (!capable(CAP_SYS_BOOT))
-		return -EPERM;
-	ret = kstrtouint(buf, 10, &ms);
-	if (ret)
-		return ret;
-	/* At least two heartbeats, at most a minute. */
-	if (ms < 2 * MK_HEARTBEAT_MS || ms > 60000)
-		return -ERANGE;
-	WRITE_ONCE(mk_heartbeat_timeout_ms, ms);
-	return count;
+	return mk_store_setting(&mk_heartbeat_timeout_ms, buf, count,
+				2 * MK_HEARTBEAT_MS, 60000, false);
 }
 
 static struct kobj_attribute heartbeat_timeout_ms_attr =
@@ -140,23 +152,13 @@ static ssize_t doorbell_limit_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", READ_ONCE(mk_doorbell_limit));
 }
 
+/* 0 is no limit; otherwise at least 10 in each 100 ms window. */
 static ssize_t doorbell_limit_store(struct kobject *kobj,
 				    struct kobj_attribute *attr,
 				    const char *buf, size_t count)
 {
-	unsigned int limit;
-	int ret;
-
-	if (!capable(CAP_SYS_BOOT))
-		return -EPERM;
-	ret = kstrtouint(buf, 10, &limit);
-	if (ret)
-		return ret;
-	/* 0 is no limit; otherwise at least 10 in each 100 ms window. */
-	if (limit && (limit < 100 || limit > 10000000))
-		return -ERANGE;
-	WRITE_ONCE(mk_doorbell_limit, limit);
-	return count;
+	return mk_store_setting(&mk_doorbell_limit, buf, count, 100, 10000000,
+				true);
 }
 
 static struct kobj_attribute doorbell_limit_attr = __ATTR_RW(doorbell_limit);

@@ -115,6 +115,20 @@ mk_inside() {
 	"$(dirname "$(readlink -f "$0")")"/mk_sock run /dev/ttyMK"$1" 30 "$2"
 }
 
+# mk_ends PID WHAT: process PID ends within 10 s; else it is killed and
+# WHAT (what it does) is reported.
+mk_ends() {
+	me_n=0
+	while kill -0 "$1" 2>/dev/null && [ $me_n -lt 50 ]; do
+		sleep 0.2
+		me_n=$((me_n + 1))
+	done
+	kill -0 "$1" 2>/dev/null || return 0
+	kill "$1"
+	ktap_print_msg "$2 still goes on after 10 s"
+	return 1
+}
+
 # mk_result DESC STATUS: a KTAP result, pass when STATUS is 0.
 mk_result() {
 	if [ "$2" = 0 ]; then

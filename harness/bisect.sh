@@ -12,9 +12,22 @@ tree=$top/build/linux
 "$top/harness/mktree.sh"
 head=$(git -C "$tree" rev-parse multikernel)
 fail=0
-trap 'git -C "$tree" checkout -q -f multikernel' EXIT
+obj=$top/build/obj
+# Configure once, at the head (its fragments name options that earlier
+# patches do not have yet).  Each step starts from that .config, and
+# Kconfig drops the options the step does not know yet; the head's is put
+# back at the end.
+"$top/harness/kernel.sh" > "$top/build/bisect.log" 2>&1 ||
+	{ echo "bisect: the head does not build (see build/bisect.log)"; exit 1; }
+cp "$obj/.config" "$obj/.config.head"
+done_() {
+	git -C "$tree" checkout -q -f multikernel
+	cp "$obj/.config.head" "$obj/.config"
+}
+trap done_ EXIT
 for c in $(git -C "$tree" rev-list --reverse base..multikernel); do
 	git -C "$tree" checkout -q -f "$c"
+	cp "$obj/.config.head" "$obj/.config"
 	subject=$(git -C "$tree" log -1 --format=%s "$c")
 	if "$top/harness/kernel.sh" > "$top/build/bisect.log" 2>&1; then
 		echo "bisect: builds: $subject"
@@ -24,6 +37,6 @@ for c in $(git -C "$tree" rev-list --reverse base..multikernel); do
 		break
 	fi
 done
-git -C "$tree" checkout -q -f multikernel
+done_
 [ "$(git -C "$tree" rev-parse HEAD)" = "$head" ]
 exit $fail

@@ -38,6 +38,7 @@ nod /dev/console 0600 0 0 c 5 1
 dir /bin 0755 0 0
 dir /proc 0755 0 0
 dir /sys 0755 0 0
+dir /tmp 1777 0 0
 file /bin/busybox $busybox 0755 0 0
 slink /bin/sh busybox 0777 0 0
 file /bin/mk_echo $mk_echo 0755 0 0

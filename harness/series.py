@@ -4,7 +4,7 @@
 
   harness/series.py [--out DIR] [--check]
 
-Reads harness/series.manifest: a cover letter and seven steps, each with a
+Reads harness/series.manifest: a cover letter and its steps, each with a
 subject, the files it adds or changes and a commit message.  A file P that is
 new in the kernel is taken as it is; P.patch is a diff to an upstream file
 and is applied to it.  Steps whose files do not exist yet are left out, so

@@ -89,6 +89,7 @@ static void mk_link_put_slot(struct mk_ring_tx *tx, u32 len, bool more)
 	slot->hdr.seq = tx->head;
 	slot->hdr.len = len;
 	slot->hdr.flags = more ? MK_MSG_MORE : 0;
+	/* The slot before head: pairs with the acquire in mk_ring_recv(). */
 	smp_store_release(&tx->ring->head, ++tx->head);
 }
 

@@ -40,6 +40,7 @@ void multikernel_kexec_done(unsigned long flags);
 
 int multikernel_reboot(unsigned int cmd, void __user *arg);
 bool multikernel_cpus_owned(void);
+int multikernel_host_kexec_check(void);
 
 /* Provided by the architecture. */
 ssize_t arch_multikernel_boot_record(int id, void *buf, size_t size);
@@ -69,6 +70,11 @@ static inline void multikernel_kexec_done(unsigned long flags) { }
 static inline bool multikernel_cpus_owned(void)
 {
 	return false;
+}
+
+static inline int multikernel_host_kexec_check(void)
+{
+	return 0;
 }
 #endif
 

@@ -1,0 +1,259 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# An instance that misbehaves must not take the host down:
+# - doorbell flood: an instance, asked through its console, rings the
+#   host's doorbell without end, with no message.  Its doorbells arrive on
+#   its own interrupt (doorbell_irq), on CPU 0 where the test puts it;
+#   beyond doorbell_limit a second with nothing in them the host stops it
+#   and marks it crashed ("doorbell storm").  A CPU-bound workload on CPU
+#   0, run in chunks of about 200 ms from before the flood until it was
+#   stopped, takes at most 2 x its time alone in any chunk (alone: the
+#   median of 5 runs while the instance's CPU is as busy, see spin()).
+#   A second, quiet instance is not charged with the flood's doorbells and
+#   keeps running.
+# - doorbell moved (mk.instance=echo): the operator moves the quiet
+#   instance's interrupt to CPU 1 and back through /proc/irq; its doorbells
+#   arrive there, and messages flow both times.
+# - garbage (mk.instance=garbage): the instance writes random bytes over
+#   its ring to the host and rings once, then runs mk_echo; the host counts
+#   what it drops in msg_dropped, then exchanges messages with the same
+#   instance again (the ring resynchronised), and kills it.
+# - fuzz (mk.instance=fuzz): for 30 s the instance writes random bytes at
+#   random places of its whole communication area (header, console ring,
+#   both message rings) and rings now and then.  Meanwhile the host reads
+#   every file of the instance and sends it messages; afterwards every
+#   counter is a number, the state a known one, the release printable, and
+#   the host kills the instance and gets its CPU and memory back.
+DIR="$(dirname "$(readlink -f "$0")")"
+. "$DIR"/../kselftest/ktap_helpers.sh
+. "$DIR"/lib.sh
+
+MSG=$DIR/mk_msg
+
+ktap_print_header
+mk_require_instances
+mk_snapshot
+
+ktap_set_plan 4
+
+# echo_ready ID TRY TOTAL: one echo comes back within TRY seconds, tried
+# again until TOTAL seconds have passed.
+echo_ready() {
+	t0=$(cut -d. -f1 /proc/uptime)
+	until "$MSG" echo "$1" 1 8 "$2" >/dev/null 2>&1; do
+		if [ $(($(cut -d. -f1 /proc/uptime) - t0)) -ge "$3" ]; then
+			ktap_print_msg "instance $1: no echo in $3 s"
+			return 1
+		fi
+		sleep 1
+	done
+}
+
+# workload CPU: prints the milliseconds the host's workload took on CPU.
+workload() {
+	out=$(taskset -c "$1" "$MSG" flood-workload "$ITER") || return 1
+	echo "$out" | sed -n 's/^mk_msg: workload ms=\([0-9][0-9]*\) .*/\1/p'
+}
+
+# calibrate CPU: sets ITER so that the workload takes about 200 ms on CPU
+# (alone), and base to what it took.
+calibrate() {
+	ITER=1000000
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		base=$(workload "$1") && [ -n "$base" ] || return 1
+		[ "$base" -ge 200 ] && return 0
+		ITER=$((ITER * 2))
+	done
+}
+
+# baseline CPU: sets base to the median of 5 runs of the workload on CPU.
+baseline() {
+	base=$(for _ in 1 2 3 4 5; do workload "$1" || exit 1; done | sort -n | sed -n 3p)
+	[ -n "$base" ]
+}
+
+# spin ID: a busy loop in instance ID's shell.  QEMU runs the guest's CPUs
+# on fewer host cores than it has, so a busy instance CPU slows the host's
+# CPUs down by itself; the time alone is taken with the instance's CPU as
+# busy as during the flood, so that the ratio is the flood's own cost.
+# The command that starts a flood stops the loop (unspin).
+spin() {
+	mk_inside "$1" '(while :; do :; done) >/dev/null 2>&1 & echo $! > /tmp/spin' >/dev/null ||
+		{ ktap_print_msg "instance $1: no busy loop"; return 1; }
+}
+unspin='kill $(cat /tmp/spin)'
+
+# slowest CPU ID: the workload again and again on CPU while instance ID
+# starts and runs, and twice after; prints the slowest time (ms).
+slowest() {
+	sl_max=0
+	sl_after=0
+	sl_n=0
+	while [ $sl_after -lt 2 ] && [ $sl_n -lt 1000 ]; do
+		sl_t=$(workload "$1") && [ -n "$sl_t" ] || return 1
+		[ "$sl_t" -gt "$sl_max" ] && sl_max=$sl_t
+		case "$(mk_state "$2")" in
+		starting|running) ;;
+		*) sl_after=$((sl_after + 1)) ;;
+		esac
+		sl_n=$((sl_n + 1))
+	done
+	echo "$sl_max"
+}
+
+# ratio A B: B / A with two decimals.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a ? b / a : 0 }'
+}
+
+# irq_count IRQ CPU: interrupts IRQ took on CPU (/proc/interrupts).
+irq_count() {
+	awk -v irq="$1:" -v cpu="CPU$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == cpu) col = i + 1 }
+		$1 == irq && col { print $col; found = 1 }
+		END { if (!found) print -1 }' /proc/interrupts
+}
+
+# doorbell_to ID CPU: the operator sends instance ID's doorbells to CPU.
+doorbell_to() {
+	echo "$2" > /proc/irq/"$(cat "$MK/instances/$1/doorbell_irq")"/smp_affinity_list
+}
+
+# flood_measured ID: the workload on CPU 0 again and again while instance
+# ID, asked through its console, rings its doorbell without end; sets
+# took to the slowest time (ms).
+flood_measured() {
+	slowest 0 "$1" > /tmp/mk_slowest &
+	fm_pid=$!
+	sleep 0.5
+	fm_ring="echo 'doorbells 1000000000' > /sys/kernel/debug/multikernel/inject"
+	mk_inside "$1" "$unspin; ($fm_ring &)"
+	wait $fm_pid && took=$(cat /tmp/mk_slowest) && [ -n "$took" ]
+}
+
+quiet=
+id=
+flood=fail
+desc="a doorbell flood is stopped as a storm; CPU 0 takes at most 2 x its time meanwhile"
+if [ "$(mk_last_cpu)" -lt 3 ] || [ "$(cat $MK/pool/total)" -lt $((264 << 20)) ]; then
+	flood=skip
+elif quiet=$(mk_spawn echo -s $(($(mk_last_cpu) - 1))) && mk_wait_state "$quiet" running &&
+     doorbell_to "$quiet" 0 && id=$(mk_spawn idle -s) && mk_wait_state "$id" running &&
+     console_wait "$id" "mk-instance: services up" && doorbell_to "$id" 0 &&
+     spin "$id" && calibrate 0 && baseline 0 &&
+     quiet_rang=$(cat "$MK/instances/$quiet/doorbells") &&
+     flood_measured "$id" && mk_wait_state "$id" crashed; then
+	rang=$(cat "$MK/instances/$id/doorbells")
+	quiet_rang=$(($(cat "$MK/instances/$quiet/doorbells") - quiet_rang))
+	ktap_print_msg "CPU 0: $base ms alone, at most $took ms while instance $id" \
+		"flooded ($(ratio "$base" "$took") x); it rang $rang times," \
+		"the quiet instance $quiet_rang times"
+	if is "crash_reason" "$(cat "$MK/instances/$id/crash_reason")" "doorbell storm" &&
+	   [ "$took" -le $((2 * base)) ] &&
+	   [ "$rang" -gt $(($(cat $MK/doorbell_limit) / 10)) ] &&
+	   [ "$quiet_rang" -lt 10 ] && is "quiet instance" "$(mk_state "$quiet")" running &&
+	   dmesg | grep -q "instance $id: doorbell storm" &&
+	   kexec -m -u --id="$id" >/dev/null; then
+		flood=pass
+	fi
+fi
+case $flood in
+pass)	ktap_test_pass "$desc" ;;
+skip)	ktap_test_skip "$desc (needs 4 CPUs and a pool of 264M)" ;;
+*)	[ -n "$id" ] && [ -e "$MK/instances/$id" ] && mk_finish "$id"
+	ktap_test_fail "$desc" ;;
+esac
+
+# echoes_on ID CPU: 20 echoes with instance ID, whose doorbells CPU takes.
+echoes_on() {
+	eo_irq=$(cat "$MK/instances/$1/doorbell_irq")
+	eo_n=$(irq_count "$eo_irq" "$2")
+	doorbell_to "$1" "$2" && "$MSG" echo "$1" 20 64 10 >/dev/null || return 1
+	eo_n=$(($(irq_count "$eo_irq" "$2") - eo_n))
+	ktap_print_msg "instance $1: $eo_n doorbells on CPU $2 for 20 echoes"
+	[ "$eo_n" -gt 0 ]
+}
+
+desc="the operator moves an instance's doorbells to CPU 1 and back; messages flow"
+if [ -z "$quiet" ]; then
+	ktap_test_skip "$desc (no quiet instance)"
+elif echoes_on "$quiet" 1 && echoes_on "$quiet" 0 && mk_finish "$quiet"; then
+	ktap_test_pass "$desc"
+else
+	mk_finish "$quiet"
+	ktap_test_fail "$desc"
+fi
+
+# msg_dropped of instance $id grows above 0 within 30 s.
+dropped() {
+	i=0
+	while [ $i -lt 30 ]; do
+		n=$(cat "$MK/instances/$id/msg_dropped") || return 1
+		if [ "$n" -gt 0 ]; then
+			ktap_print_msg "msg_dropped $n after ${i}s"
+			return 0
+		fi
+		sleep 1
+		i=$((i + 1))
+	done
+	ktap_print_msg "msg_dropped still 0 after 30 s"
+	return 1
+}
+
+id=
+desc="garbage on the ring is dropped and counted, then messages flow again"
+if id=$(mk_spawn garbage -s) && mk_wait_state "$id" running && dropped &&
+   echo_ready "$id" 2 60 && "$MSG" echo "$id" 100 64 10 &&
+   [ "$(mk_state "$id")" = running ] && mk_finish "$id"; then
+	ktap_test_pass "$desc"
+else
+	[ -n "$id" ] && mk_finish "$id"
+	ktap_test_fail "$desc"
+fi
+
+# sane ID: what the host shows of instance ID is well formed.
+sane() {
+	for f in msg_sent msg_received msg_dropped doorbells uptime_ms boot_ms \
+		 heartbeat_age_ms; do
+		v=$(cat "$MK/instances/$1/$f") || return 1
+		case "$v" in
+		''|-|*[!0-9-]*|?*-*)
+			ktap_print_msg "$f: '$v' is no number"
+			return 1 ;;
+		esac
+	done
+	case "$(mk_state "$1")" in
+	loaded|starting|running|stopping|stopped|crashed|hung) ;;
+	*) ktap_print_msg "state '$(mk_state "$1")'"; return 1 ;;
+	esac
+	r=$(cat "$MK/instances/$1/release") || return 1
+	if [ ${#r} -gt 65 ] || printf '%s' "$r" | LC_ALL=C grep -q '[^[:print:]]'; then
+		ktap_print_msg "release '$r'"
+		return 1
+	fi
+}
+
+# fuzz_watch ID SECONDS: read every file and send messages meanwhile.
+fuzz_watch() {
+	t0=$(cut -d. -f1 /proc/uptime)
+	while [ $(($(cut -d. -f1 /proc/uptime) - t0)) -lt "$2" ]; do
+		for f in "$MK/instances/$1"/*; do
+			[ -f "$f" ] && [ -r "$f" ] && cat "$f" >/dev/null 2>&1
+		done
+		"$MSG" echo "$1" 1 8 1 >/dev/null 2>&1
+		sane "$1" || return 1
+	done
+}
+
+id=
+desc="30 s of random bytes over the communication area: host reads, sends, kills, is unharmed"
+if id=$(mk_spawn fuzz -s) && mk_wait_state "$id" running stopped crashed &&
+   fuzz_watch "$id" 35 && sane "$id" && mk_finish "$id" && mk_host_cpus_work; then
+	ktap_test_pass "$desc"
+else
+	[ -n "$id" ] && mk_finish "$id"
+	ktap_test_fail "$desc"
+fi
+
+ktap_finished

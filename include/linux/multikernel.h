@@ -78,6 +78,7 @@ int arch_multikernel_prepare(struct kimage *image);
 /* The CPU hotplug lock is held for reading. */
 int arch_multikernel_start(unsigned int cpu, struct kimage *image);
 int arch_multikernel_stop(unsigned int cpu);
+void arch_multikernel_halt_now(unsigned int cpu);
 bool arch_multikernel_same_core(unsigned int a, unsigned int b);
 
 /* Messages between kernels (kernel/multikernel/msg.c). */

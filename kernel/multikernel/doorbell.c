@@ -12,7 +12,10 @@
  * mk_doorbell_limit times a second beyond that is in a doorbell storm:
  * its interrupt is disabled at once, and the monitor stops it and marks it
  * crashed.  The handler only counts and queues work, so until then each
- * doorbell costs the host CPU an interrupt entry and little more.
+ * doorbell costs the host CPU an interrupt entry and little more.  A
+ * disabled interrupt does not stop the instance's CPU from sending the
+ * IPIs, so that CPU is sent INIT from the handler at once, and the
+ * monitor then stops it with proof.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -62,6 +65,8 @@ static irqreturn_t mk_doorbell_irq(int irq, void *data)
 	if (mk_doorbell_storm(inst)) {
 		WRITE_ONCE(inst->storm, true);
 		disable_irq_nosync(irq);
+		/* The handler is off, not the doorbells: stop them now. */
+		arch_multikernel_halt_now(inst->cpu);
 		mk_monitor_kick();
 	}
 	return IRQ_HANDLED;

@@ -150,6 +150,22 @@ int arch_multikernel_stop(unsigned int cpu)
 }
 
 /**
+ * arch_multikernel_halt_now - stop an instance's CPU at once, in any context
+ * @cpu: the instance's CPU
+ *
+ * Sends INIT and waits for nothing: a CPU that takes it stops running the
+ * instance there and then (a doorbell storm ends at once, not when the
+ * monitor gets to it).  It proves nothing: arch_multikernel_stop() must
+ * follow before anything is reclaimed.
+ */
+void arch_multikernel_halt_now(unsigned int cpu)
+{
+	apic_wait_icr_idle();
+	apic_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
+		       apic->cpu_present_to_apicid(cpu));
+}
+
+/**
  * arch_multikernel_same_core - whether two CPUs are threads of one core
  * @a: a present CPU, online or not
  * @b: another

@@ -150,10 +150,14 @@ int arch_multikernel_stop(unsigned int cpu)
 }
 
 /**
- * arch_multikernel_halt_now - stop an instance's CPU at once, in any context
+ * arch_multikernel_halt_now - stop an instance's CPU at once
  * @cpu: the instance's CPU
  *
- * Sends INIT and waits for nothing: a CPU that takes it stops running the
+ * Context: interrupts off (the ICR is written in two parts in xAPIC mode);
+ * hard interrupt handlers too.
+ *
+ * Sends INIT and waits for nothing (send_init_sequence() would wait
+ * init_udelay between assert and de-assert): a CPU that takes it stops running the
  * instance there and then (a doorbell storm ends at once, not when the
  * monitor gets to it).  It proves nothing: arch_multikernel_stop() must
  * follow before anything is reclaimed.

@@ -5,7 +5,10 @@
 # - a cold boot of the harness bzImage: from starting QEMU to the first
 #   line of its /init ("mk-harness: begin bench"), timed from outside;
 # - spawning an instance from the same bzImage: start to running, as the
-#   host measures it (instances/N/boot_ms), five times;
+#   host measures it (instances/N/boot_ms), five times on one CPU and five
+#   times on three;
+# - two CPU-bound jobs in a three-CPU instance, on one of its CPUs and on
+#   two, five times each (its console runs them);
 # - message round trips to the instance next to smp_call_function_single()
 #   between two host CPUs, and throughput next to memcpy (the debugfs
 #   bench file, CONFIG_MULTIKERNEL_DEBUG);
@@ -40,9 +43,26 @@ echo "$out"
 spawn=$(echo "$out" | sed -n 's/^spawn [0-9]: running, start to running \([0-9]*\) ms$/\1/p' |
 	sort -n | sed -n 3p)
 [ -n "$spawn" ] || { echo "bench: no spawn times in $log" >&2; exit 1; }
+spawn3=$(echo "$out" | sed -n 's/^spawn3 [0-9]: running, start to running \([0-9]*\) ms$/\1/p' |
+	sort -n | sed -n 3p)
+[ -n "$spawn3" ] || { echo "bench: no three-CPU spawn times in $log" >&2; exit 1; }
 echo "cold QEMU boot of the bzImage to /init: $cold ms"
 echo "spawn (start to running), median of 5:  $spawn ms"
+echo "spawn on 3 CPUs, median of 5:           $spawn3 ms"
 awk -v s="$spawn" -v c="$cold" 'BEGIN { printf "spawn / cold boot:                      %.2f (target <= 0.50)\n", s / c }'
+awk -v s="$spawn" -v t="$spawn3" 'BEGIN { printf "spawn on 3 CPUs / on 1:                 %.2f (target <= 1.20)\n", t / s }'
+# Two CPU-bound jobs in an instance: on two of its CPUs / both on one.
+par() {
+	echo "$out" | sed -n "s/^parallel $1: \([0-9]*\) ms$/\1/p" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 5) printf "%s %s %s", v[3], v[1], v[5] }'
+}
+read -r one one_lo one_hi <<< "$(par one)" || true
+read -r two two_lo two_hi <<< "$(par two)" || true
+[ -n "${one:-}" ] && [ -n "${two:-}" ] ||
+	{ echo "bench: no parallel workload times in $log" >&2; exit 1; }
+echo "two jobs in an instance, both on one CPU: $one ms ($one_lo..$one_hi), median of 5"
+echo "the same on two CPUs:                    $two ms ($two_lo..$two_hi)"
+awk -v a="$two" -v b="$one" 'BEGIN { printf "on two CPUs / on one:                   %.2f (target <= 0.60)\n", a / b }'
 
 # io NAME: the five values of one socket measurement (MB/s, or the rr
 # median in microseconds), one per line.

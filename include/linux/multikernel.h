@@ -8,6 +8,7 @@
 #include <linux/err.h>
 #include <linux/kexec.h>
 #include <linux/list.h>
+#include <linux/sizes.h>
 #include <uapi/linux/multikernel.h>
 
 /*
@@ -34,6 +35,15 @@ struct mk_peer;
 
 /* The peer id of the host, seen from an instance. */
 #define MULTIKERNEL_HOST	0
+
+/*
+ * The end of each communication area is the architecture's, to park the
+ * instance's CPUs but the first until the instance wakes them.
+ */
+#define MULTIKERNEL_PARK_SIZE	SZ_32K
+
+/* CPUs of one instance, at most. */
+#define MULTIKERNEL_INSTANCE_CPUS	32
 
 /**
  * struct multikernel_msg - a message as a handler gets it
@@ -76,10 +86,12 @@ ssize_t arch_multikernel_boot_record(const struct multikernel_self *self,
 				     void *buf, size_t size);
 int arch_multikernel_prepare(struct kimage *image);
 /* The CPU hotplug lock is held for reading. */
-int arch_multikernel_start(unsigned int cpu, struct kimage *image);
+int arch_multikernel_start(const struct multikernel_self *self,
+			   struct kimage *image);
 int arch_multikernel_stop(unsigned int cpu);
 void arch_multikernel_halt_now(unsigned int cpu);
 bool arch_multikernel_same_core(unsigned int a, unsigned int b);
+bool arch_multikernel_is_instance(void);
 
 /* Messages between kernels (kernel/multikernel/msg.c). */
 int multikernel_register_handler(u32 type, multikernel_msg_handler_t fn,
@@ -175,11 +187,17 @@ void arch_multikernel_irq_free(unsigned int irq);
  * @id:        its own id
  * @comm_base: physical address of its communication area
  * @comm_size: its size
+ * @park_base: where its CPUs but the first wait to be woken, the last
+ *             MULTIKERNEL_PARK_SIZE bytes of the communication area
+ * @cpus:      the host's numbers of its CPUs, the lowest its boot CPU;
+ *             NULL in the instance
  */
 struct multikernel_self {
 	int id;
 	phys_addr_t comm_base;
 	u32 comm_size;
+	phys_addr_t park_base;
+	const struct cpumask *cpus;
 };
 
 bool arch_multikernel_self(struct multikernel_self *self);

@@ -137,7 +137,8 @@ struct mk_comm {
 	} links[MULTIKERNEL_NR_LINKS];
 };
 
-static_assert(sizeof(struct mk_comm) <= MK_COMM_SIZE);
+/* The end of the area is the architecture's (MULTIKERNEL_PARK_SIZE). */
+static_assert(sizeof(struct mk_comm) <= MK_COMM_SIZE - MULTIKERNEL_PARK_SIZE);
 
 /* How often a running instance ticks its heartbeat. */
 #define MK_HEARTBEAT_MS		100

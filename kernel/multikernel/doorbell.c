@@ -57,6 +57,7 @@ static irqreturn_t mk_doorbell_irq(int irq, void *data)
 {
 	struct mk_instance *inst = data;
 	u32 report = READ_ONCE(inst->comm->state);
+	unsigned int cpu;
 
 	mk_peer_doorbell(&inst->peer);
 	if (report == MULTIKERNEL_INSTANCE_STOPPED ||
@@ -66,7 +67,8 @@ static irqreturn_t mk_doorbell_irq(int irq, void *data)
 		WRITE_ONCE(inst->storm, true);
 		disable_irq_nosync(irq);
 		/* The handler is off, not the doorbells: stop them now. */
-		arch_multikernel_halt_now(inst->cpu);
+		for_each_cpu(cpu, &inst->cpus)
+			arch_multikernel_halt_now(cpu);
 		mk_monitor_kick();
 	}
 	return IRQ_HANDLED;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Running as an instance: the instance's side of the communication area.
- * It reports its state, kernel release, uptime and heartbeat, keeps its
+ * It reports its state, kernel release, uptime and heartbeat (which stops
+ * when any of its CPUs stops taking timer ticks), keeps its
  * kernel log there (console.c), records the reason of a panic, talks to
  * the host over the rings and powers off when the host asks it to.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/multikernel.h>
@@ -66,10 +68,50 @@ void multikernel_report(u32 state)
 	mk_peer_ring(&mk_host);
 }
 
+/*
+ * Each CPU's own tick: a CPU that stops taking interrupts (a hard lockup)
+ * stops its tick, and then the instance's heartbeat stops.
+ */
+static DEFINE_PER_CPU(struct timer_list, mk_cpu_timer);
+static DEFINE_PER_CPU(unsigned long, mk_cpu_beat);
+
+/* How long a CPU's tick may be late before the heartbeat stops. */
+#define MK_CPU_SILENT_MS	(10 * MK_HEARTBEAT_MS)
+
+static void mk_cpu_tick(struct timer_list *t)
+{
+	this_cpu_write(mk_cpu_beat, jiffies);
+	mod_timer(t, jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS));
+}
+
+static int mk_cpu_online(unsigned int cpu)
+{
+	struct timer_list *t = per_cpu_ptr(&mk_cpu_timer, cpu);
+
+	per_cpu(mk_cpu_beat, cpu) = jiffies;
+	timer_setup(t, mk_cpu_tick, TIMER_PINNED);
+	t->expires = jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS);
+	add_timer_on(t, cpu);
+	return 0;
+}
+
 static void mk_heartbeat_tick(struct timer_list *t)
 {
+	static unsigned int silent = UINT_MAX;
+	unsigned long late = msecs_to_jiffies(MK_CPU_SILENT_MS);
+	unsigned int cpu, stuck = UINT_MAX;
+
+	for_each_online_cpu(cpu)
+		if (time_after(jiffies, READ_ONCE(per_cpu(mk_cpu_beat, cpu)) + late))
+			stuck = cpu;
+	if (stuck != silent && stuck != UINT_MAX)
+		pr_warn("CPU %u took no timer tick for %u ms: heartbeat stopped\n",
+			stuck, MK_CPU_SILENT_MS);
+	silent = stuck;
+
 	WRITE_ONCE(mk_comm->uptime_ms, ktime_get_boottime_ns() / NSEC_PER_MSEC);
-	WRITE_ONCE(mk_comm->heartbeat, mk_comm->heartbeat + 1);
+	if (stuck == UINT_MAX)
+		WRITE_ONCE(mk_comm->heartbeat, mk_comm->heartbeat + 1);
 	mod_timer(&mk_heartbeat, jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS));
 }
 
@@ -108,6 +150,7 @@ static void mk_guest_doorbell(const struct multikernel_msg *msg, void *priv)
 static int __init mk_guest_init(void)
 {
 	struct multikernel_self self;
+	int ret;
 
 	if (!arch_multikernel_self(&self))
 		return 0;
@@ -131,6 +174,10 @@ static int __init mk_guest_init(void)
 	mk_peer_init(&mk_host, MULTIKERNEL_HOST, READ_ONCE(mk_comm->doorbell));
 	mk_host.vsock_cid = READ_ONCE(mk_comm->vsock_cid);
 	mk_peer_attach(&mk_host, mk_comm, false);
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "multikernel:beat",
+				mk_cpu_online, NULL);
+	if (ret < 0)
+		return ret;
 	timer_setup(&mk_heartbeat, mk_heartbeat_tick, 0);
 	mk_heartbeat_tick(&mk_heartbeat);
 	atomic_notifier_chain_register(&panic_notifier_list, &mk_guest_panic_nb);

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Multikernel instances: an id, one CPU taken from the host and memory
- * carved from the pool.  The host offlines the CPU when the instance is
- * created and refuses to bring it online while the instance owns it.
+ * Multikernel instances: an id, CPUs taken from the host (cpus.c) and
+ * memory carved from the pool.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/cpu.h>
-#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/ioport.h>
@@ -18,7 +16,6 @@
 #include <linux/notifier.h>
 #include <linux/reboot.h>
 #include <linux/suspend.h>
-#include <linux/sched/smt.h>
 #include <linux/timekeeping.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -35,8 +32,6 @@ DEFINE_MUTEX(mk_lock);
 /* Start and destroy wait for each other here, not on the kexec lock. */
 static DEFINE_MUTEX(mk_kexec_users);
 static DEFINE_XARRAY(mk_instances);
-/* CPUs owned by an instance; read locklessly by the hotplug callback. */
-static struct cpumask mk_owned_cpus;
 
 static const char * const mk_state_names[] = {
 	[MK_STATE_EMPTY]	= "empty",
@@ -60,24 +55,23 @@ EXPORT_SYMBOL_IF_KUNIT(mk_state_name);
 
 /**
  * mk_instance_parse - parse what is written to /sys/kernel/multikernel/create
- * @buf:  "ID CPU SIZE", e.g. "1 3 128M"; trailing white space is allowed
+ * @buf:  "ID CPUS SIZE", e.g. "1 2-3 128M"; trailing white space is allowed
  * @id:   returns ID
- * @cpu:  returns CPU
+ * @cpus: returns CPUS, a list as mk_cpulist_parse() takes
  * @size: returns SIZE in bytes (memparse() suffixes)
  *
  * Only the syntax is checked here; the values are checked when the
  * instance is created.
  *
- * Return: 0 or -EINVAL.
+ * Return: 0, or as mk_cpulist_parse(); -EINVAL for bad syntax.
  */
-int mk_instance_parse(const char *buf, int *id, unsigned int *cpu, u64 *size)
+int mk_instance_parse(const char *buf, int *id, struct cpumask *cpus, u64 *size)
 {
-	char sz[24], *end;
-	int i, n = 0;
-	unsigned int c;
+	char list[256], sz[24], *end;
+	int i, n = 0, ret;
 	u64 s;
 
-	if (sscanf(buf, "%d %u %23s %n", &i, &c, sz, &n) != 3 || !n || buf[n])
+	if (sscanf(buf, "%d %255s %23s %n", &i, list, sz, &n) != 3 || !n || buf[n])
 		return -EINVAL;
 	/* memparse() would take a lone suffix ("M") as 0. */
 	if (!isdigit(sz[0]))
@@ -85,9 +79,11 @@ int mk_instance_parse(const char *buf, int *id, unsigned int *cpu, u64 *size)
 	s = memparse(sz, &end);
 	if (*end)
 		return -EINVAL;
+	ret = mk_cpulist_parse(list, cpus);
+	if (ret)
+		return ret;
 
 	*id = i;
-	*cpu = c;
 	*size = s;
 	return 0;
 }
@@ -220,26 +216,6 @@ void mk_instance_peer_put(struct mk_peer *peer)
 	kobject_put(&container_of(peer, struct mk_instance, peer)->kobj);
 }
 
-bool mk_cpu_is_owned(unsigned int cpu)
-{
-	return cpumask_test_cpu(cpu, &mk_owned_cpus);
-}
-
-const struct cpumask *mk_owned_cpumask(void)
-{
-	return &mk_owned_cpus;
-}
-
-/**
- * multikernel_cpus_owned - whether any CPU runs (or may run) an instance
- *
- * The architecture must not send IPIs to "all" or "all but self" then.
- */
-bool multikernel_cpus_owned(void)
-{
-	return !cpumask_empty(&mk_owned_cpus);
-}
-
 /* Return: 0, or -EBUSY (and a log line) while an instance executes. */
 static int mk_instances_busy(const char *what)
 {
@@ -302,8 +278,7 @@ static int mk_reboot_notify(struct notifier_block *nb, unsigned long action,
 			action == SYS_POWER_OFF ? "power off" :
 			action == SYS_HALT ? "halt" : "restart");
 		if (mk_instance_kill_locked(inst))
-			pr_err("instance %lu: CPU %u did not stop\n", id,
-			       inst->cpu);
+			pr_err("instance %lu: its CPUs did not stop\n", id);
 	}
 	mutex_unlock(&mk_lock);
 	return NOTIFY_DONE;
@@ -324,53 +299,6 @@ static struct notifier_block mk_reboot_nb = {
 int multikernel_host_kexec_check(void)
 {
 	return mk_instances_busy("kexec");
-}
-
-/*
- * The CPU, other than @cpu, that shares @cpu's core and is in @mask; or
- * nr_cpu_ids.  An instance never shares a core with the host: threads of
- * a core share caches, predictors and microcode (whose late loading
- * would NMI the instance's thread).
- */
-static unsigned int mk_core_sibling(unsigned int cpu, const struct cpumask *mask)
-{
-	unsigned int other;
-
-	for_each_cpu(other, mask)
-		if (other != cpu && arch_multikernel_same_core(cpu, other))
-			return other;
-	return nr_cpu_ids;
-}
-
-/* Return: a host CPU online on @cpu's core, or nr_cpu_ids. */
-static unsigned int mk_host_sibling(unsigned int cpu)
-{
-	unsigned int other;
-
-	for_each_online_cpu(other)
-		if (other != cpu && !mk_cpu_is_owned(other) &&
-		    arch_multikernel_same_core(cpu, other))
-			return other;
-	return nr_cpu_ids;
-}
-
-static int mk_check_cpu(unsigned int cpu)
-{
-	unsigned int sibling;
-
-	if (cpu >= nr_cpu_ids || !cpu_present(cpu))
-		return -ENODEV;
-	if (cpu == get_boot_cpu_id())
-		return -EINVAL;
-	if (mk_cpu_is_owned(cpu))
-		return -EBUSY;
-	sibling = mk_host_sibling(cpu);
-	if (sibling < nr_cpu_ids) {
-		pr_info("CPU %u shares its core with host CPU %u: take that offline first\n",
-			cpu, sibling);
-		return -EXDEV;
-	}
-	return 0;
 }
 
 /* Whether an instance other than @self has @cid; mk_lock held. */
@@ -435,16 +363,15 @@ int mk_instance_set_cid(int id, u32 cid)
 /**
  * mk_instance_create - create an instance and take its resources
  * @id:   1 .. MK_ID_MAX
- * @cpu:  a present CPU other than the boot CPU, not owned by an instance
+ * @cpus: present CPUs other than the boot CPU, not owned by an instance;
+ *        the lowest is the instance's boot CPU
  * @size: memory in bytes, a multiple of MK_POOL_ALIGN
  *
- * Return: 0; -ERANGE (bad @id), -EEXIST (@id in use), -ENODEV (no such
- * CPU), -EINVAL (boot CPU, bad @size), -EBUSY (CPU owned by another
- * instance), -EXDEV (its core has a CPU online in the host), -ENOMEM (no
- * room in the pool), or the error from taking the CPU offline.  On error
- * nothing has changed.
+ * Return: 0; -ERANGE (bad @id), -EEXIST (@id in use), -EINVAL (boot CPU,
+ * bad @size), or as mk_cpus_check(), -ENOMEM (no room in the pool), or
+ * the error from taking a CPU offline.  On error nothing has changed.
  */
-int mk_instance_create(int id, unsigned int cpu, u64 size)
+int mk_instance_create(int id, const struct cpumask *cpus, u64 size)
 {
 	struct mk_instance *inst;
 	int ret;
@@ -456,7 +383,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	ret = -EEXIST;
 	if (xa_load(&mk_instances, id))
 		goto unlock;
-	ret = mk_check_cpu(cpu);
+	ret = mk_cpus_check(cpus);
 	if (ret)
 		goto unlock;
 	ret = -EINVAL;
@@ -468,7 +395,8 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	if (!inst)
 		goto unlock;
 	inst->id = id;
-	inst->cpu = cpu;
+	cpumask_copy(&inst->cpus, cpus);
+	inst->cpu = cpumask_first(cpus);
 	inst->mem_size = size;
 	inst->state = MK_STATE_EMPTY;
 	inst->vsock_cid = mk_default_cid(inst);
@@ -483,7 +411,7 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	ret = mk_comm_create(inst);
 	if (ret)
 		goto free_mem;
-	mk_peer_init(&inst->peer, id, arch_multikernel_doorbell_of(cpu));
+	mk_peer_init(&inst->peer, id, arch_multikernel_doorbell_of(inst->cpu));
 	ret = mk_doorbell_create(inst);
 	if (ret)
 		goto free_comm;
@@ -492,30 +420,9 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 	if (ret < 0)
 		goto free_doorbell;
 
-	/*
-	 * Own the CPU first, so nothing can online it (or a thread of its
-	 * core) once it is down, and the hotplug code stops IPI broadcasts
-	 * (arch_smt_update()).  Under the hotplug lock, no thread of its
-	 * core came online since mk_check_cpu().
-	 */
-	cpus_read_lock();
-	ret = mk_host_sibling(cpu) < nr_cpu_ids ? -EXDEV : 0;
-	if (!ret)
-		cpumask_set_cpu(cpu, &mk_owned_cpus);
-	cpus_read_unlock();
+	ret = mk_cpus_take(inst);
 	if (ret)
 		goto erase;
-	inst->cpu_was_online = cpu_online(cpu);
-	if (inst->cpu_was_online) {
-		ret = remove_cpu(cpu);
-		if (ret) {
-			pr_err("instance %d: cannot take CPU %u offline: %d\n",
-			       id, cpu, ret);
-			goto disown;
-		}
-	} else {
-		arch_smt_update();
-	}
 
 	snprintf(inst->res_name, sizeof(inst->res_name),
 		 "Multikernel instance %d", id);
@@ -546,14 +453,12 @@ int mk_instance_create(int id, unsigned int cpu, u64 size)
 		return ret;
 	}
 
-	pr_info("instance %d: CPU %u, memory [%#llx-%#llx]\n", id, cpu,
-		(u64)inst->mem_base, (u64)inst->mem_base + size - 1);
+	pr_info("instance %d: CPUs %*pbl, memory [%#llx-%#llx]\n", id,
+		cpumask_pr_args(cpus), (u64)inst->mem_base,
+		(u64)inst->mem_base + size - 1);
 	mutex_unlock(&mk_lock);
 	return 0;
 
-disown:
-	cpumask_clear_cpu(cpu, &mk_owned_cpus);
-	arch_smt_update();
 erase:
 	xa_erase(&mk_instances, id);
 free_doorbell:
@@ -576,9 +481,6 @@ unlock:
  */
 void mk_instance_teardown(struct mk_instance *inst)
 {
-	unsigned int sibling;
-	int ret;
-
 	if (inst->channels)
 		mk_channels_remove(&inst->peer);
 	inst->channels = false;
@@ -591,21 +493,7 @@ void mk_instance_teardown(struct mk_instance *inst)
 	if (inst->mem_res.parent)
 		release_resource(&inst->mem_res);
 	mk_pool_free(&mk_host_pool, inst->mem_base, inst->mem_size);
-
-	cpumask_clear_cpu(inst->cpu, &mk_owned_cpus);
-	sibling = mk_core_sibling(inst->cpu, &mk_owned_cpus);
-	if (inst->cpu_was_online && sibling < nr_cpu_ids) {
-		pr_info("instance %d: CPU %u stays offline: its core's CPU %u belongs to an instance\n",
-			inst->id, inst->cpu, sibling);
-		arch_smt_update();
-	} else if (inst->cpu_was_online) {
-		ret = add_cpu(inst->cpu);
-		if (ret)
-			pr_err("instance %d: cannot bring CPU %u back online: %d\n",
-			       inst->id, inst->cpu, ret);
-	} else {
-		arch_smt_update();
-	}
+	mk_cpus_give_back(inst);
 }
 
 /**
@@ -660,24 +548,8 @@ int mk_instance_destroy(int id)
 	return 0;
 }
 
-/* Refuse to bring up a CPU that an instance owns, or shares a core with. */
-static int mk_cpu_prepare(unsigned int cpu)
-{
-	if (mk_cpu_is_owned(cpu) ||
-	    mk_core_sibling(cpu, &mk_owned_cpus) < nr_cpu_ids)
-		return -EBUSY;
-	return 0;
-}
-
 static int __init mk_instance_init(void)
 {
-	int ret;
-
-	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
-					"multikernel:prepare", mk_cpu_prepare,
-					NULL);
-	if (ret < 0)
-		return ret;
 	register_pm_notifier(&mk_pm_nb);
 	return register_reboot_notifier(&mk_reboot_nb);
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests for multikernel instances: parsing what is written to
- * /sys/kernel/multikernel/create, and the state names shown in sysfs.
+ * /sys/kernel/multikernel/create (with its CPU list), and the state names
+ * shown in sysfs.
  */
 #include <kunit/test.h>
 #include <kunit/visibility.h>
+#include <linux/cpumask.h>
 #include <linux/sizes.h>
 
 #include "internal.h"
@@ -13,17 +15,20 @@ struct create_case {
 	const char *buf;
 	int ret;
 	int id;
-	unsigned int cpu;
+	const char *cpus;
 	u64 size;
 };
 
 static const struct create_case create_cases[] = {
-	{ "1 3 128M",		0,	1,	3,	SZ_128M },
-	{ "1 3 128M\n",		0,	1,	3,	SZ_128M },
-	{ "2047 1 2M",		0,	2047,	1,	SZ_2M },
-	{ "  7   2   1G\n",	0,	7,	2,	SZ_1G },
-	{ "-1 3 2M",		0,	-1,	3,	SZ_2M },	/* range is create's job */
-	{ "1 3 3M",		0,	1,	3,	3 * SZ_1M },	/* alignment too */
+	{ "1 3 128M",		0,	1,	"3",	SZ_128M },
+	{ "1 3 128M\n",		0,	1,	"3",	SZ_128M },
+	{ "2047 1 2M",		0,	2047,	"1",	SZ_2M },
+	{ "  7   2   1G\n",	0,	7,	"2",	SZ_1G },
+	{ "-1 3 2M",		0,	-1,	"3",	SZ_2M },	/* range is create's job */
+	{ "1 3 3M",		0,	1,	"3",	3 * SZ_1M },	/* alignment too */
+	{ "1 2-3 2M",		0,	1,	"2-3",	SZ_2M },
+	{ "1 1,3 2M",		0,	1,	"1,3",	SZ_2M },
+	{ "1 3,1-2 2M",		0,	1,	"1-3",	SZ_2M },
 	{ "",			-EINVAL },
 	{ "\n",			-EINVAL },
 	{ "1",			-EINVAL },
@@ -36,6 +41,19 @@ static const struct create_case create_cases[] = {
 	{ "1 3 M",		-EINVAL },
 	{ "1 3 2M 4",		-EINVAL },
 	{ "1 3 2M,4",		-EINVAL },
+	{ "1 3-2 2M",		-EINVAL },	/* backwards */
+	{ "1 1,1 2M",		-EINVAL },	/* twice */
+	{ "1 1-3,2 2M",		-EINVAL },
+	{ "1 1,,2 2M",		-EINVAL },
+	{ "1 1, 2M",		-EINVAL },
+	{ "1 ,1 2M",		-EINVAL },
+	{ "1 1- 2M",		-EINVAL },
+	{ "1 +1 2M",		-EINVAL },
+	{ "1 1-+2 2M",		-EINVAL },
+	{ "1 0-32 2M",		-E2BIG },
+	{ "1 0-4294967295 2M",	-E2BIG },
+	{ "1 99999 2M",		-ENODEV },
+	{ "1 4294967296 2M",	-EINVAL },	/* not a u32 */
 };
 
 static void create_case_desc(const struct create_case *c, char *desc)
@@ -48,21 +66,28 @@ KUNIT_ARRAY_PARAM(create, create_cases, create_case_desc);
 static void mk_instance_parse_test(struct kunit *test)
 {
 	const struct create_case *c = test->param_value;
-	unsigned int cpu = 1234;
+	cpumask_var_t cpus, want;
 	u64 size = 5678;
 	int id = 42, ret;
 
-	ret = mk_instance_parse(c->buf, &id, &cpu, &size);
-	KUNIT_ASSERT_EQ(test, ret, c->ret);
+	KUNIT_ASSERT_TRUE(test, alloc_cpumask_var(&cpus, GFP_KERNEL));
+	if (!alloc_cpumask_var(&want, GFP_KERNEL)) {
+		free_cpumask_var(cpus);
+		KUNIT_FAIL_AND_ABORT(test, "no memory");
+	}
+	ret = mk_instance_parse(c->buf, &id, cpus, &size);
+	KUNIT_EXPECT_EQ(test, ret, c->ret);
 	if (ret) {
 		KUNIT_EXPECT_EQ(test, id, 42);
-		KUNIT_EXPECT_EQ(test, cpu, 1234);
 		KUNIT_EXPECT_EQ(test, size, 5678);
-		return;
+	} else {
+		KUNIT_EXPECT_EQ(test, id, c->id);
+		KUNIT_EXPECT_EQ(test, size, c->size);
+		KUNIT_EXPECT_EQ(test, cpulist_parse(c->cpus, want), 0);
+		KUNIT_EXPECT_TRUE(test, cpumask_equal(cpus, want));
 	}
-	KUNIT_EXPECT_EQ(test, id, c->id);
-	KUNIT_EXPECT_EQ(test, cpu, c->cpu);
-	KUNIT_EXPECT_EQ(test, size, c->size);
+	free_cpumask_var(want);
+	free_cpumask_var(cpus);
 }
 
 static void mk_state_name_test(struct kunit *test)

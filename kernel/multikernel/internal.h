@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/ioport.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
@@ -202,8 +203,9 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * struct mk_instance - a kernel the host runs next to itself
  * @kobj:           /sys/kernel/multikernel/instances/<id>/
  * @id:             1 .. MK_ID_MAX
- * @cpu:            the CPU it runs on, offline in the host
- * @cpu_was_online: give @cpu back online when the instance is destroyed
+ * @cpus:           the CPUs it runs on, offline in the host
+ * @was_online:     those to give back online when it is destroyed
+ * @cpu:            its boot CPU, the first of @cpus
  * @mem_base:       physical start of its memory, carved from the pool
  * @mem_size:       size of its memory
  * @mem_res:        "Multikernel instance <id>" in /proc/iomem
@@ -234,8 +236,9 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
 struct mk_instance {
 	struct kobject kobj;
 	int id;
+	struct cpumask cpus;
+	struct cpumask was_online;
 	unsigned int cpu;
-	bool cpu_was_online;
 	phys_addr_t mem_base;
 	u64 mem_size;
 	struct resource mem_res;
@@ -270,8 +273,8 @@ bool mk_kexec_trylock(void);
 void mk_kexec_unlock(void);
 
 const char *mk_state_name(enum mk_state state);
-int mk_instance_parse(const char *buf, int *id, unsigned int *cpu, u64 *size);
-int mk_instance_create(int id, unsigned int cpu, u64 size);
+int mk_instance_parse(const char *buf, int *id, struct cpumask *cpus, u64 *size);
+int mk_instance_create(int id, const struct cpumask *cpus, u64 size);
 int mk_instance_destroy(int id);
 int mk_instance_set_cid(int id, u32 cid);
 struct mk_instance *mk_instance_find(int id);
@@ -279,10 +282,8 @@ void mk_instance_teardown(struct mk_instance *inst);
 void mk_instance_set_state(struct mk_instance *inst, enum mk_state state);
 void mk_instance_refresh(struct mk_instance *inst);
 bool mk_instances_refresh(void);
-bool mk_cpu_is_owned(unsigned int cpu);
-const struct cpumask *mk_owned_cpumask(void);
 struct multikernel_self;
-void mk_self_of(int id, phys_addr_t comm_base, struct multikernel_self *self);
+void mk_self_of(struct mk_instance *inst, struct multikernel_self *self);
 bool mk_instance_executing(struct mk_instance *inst);
 
 int mk_instance_start(int id);
@@ -290,6 +291,14 @@ int mk_instance_stop(int id);
 int mk_instance_kill(int id);
 int mk_instance_kill_locked(struct mk_instance *inst);
 int mk_instance_stop_cpu(struct mk_instance *inst);
+
+/* The CPUs instances own (cpus.c). */
+bool mk_cpu_is_owned(unsigned int cpu);
+const struct cpumask *mk_owned_cpumask(void);
+int mk_cpulist_parse(const char *list, struct cpumask *cpus);
+int mk_cpus_check(const struct cpumask *cpus);
+int mk_cpus_take(struct mk_instance *inst);
+void mk_cpus_give_back(struct mk_instance *inst);
 
 int mk_sysfs_add_instance(struct mk_instance *inst);
 void mk_sysfs_del_instance(struct mk_instance *inst);

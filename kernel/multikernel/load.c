@@ -92,6 +92,7 @@ int multikernel_kimage_init(struct kimage *image, unsigned long flags)
 		image->mk_id = inst->id;
 		image->mk_res = &inst->mem_res;
 		image->mk_comm = inst->comm_base;
+		image->mk_cpus = &inst->cpus;
 	}
 	mutex_unlock(&mk_lock);
 	return ret;
@@ -114,27 +115,35 @@ void multikernel_kexec_done(unsigned long flags)
 	mutex_unlock(&mk_lock);
 }
 
-/**
- * mk_self_of - what an instance will know of itself and its host
- * @id:        the instance
- * @comm_base: its communication area
- * @self:      filled in
- */
-void mk_self_of(int id, phys_addr_t comm_base, struct multikernel_self *self)
+static void mk_self_fill(int id, phys_addr_t comm_base,
+			 const struct cpumask *cpus,
+			 struct multikernel_self *self)
 {
 	self->id = id;
 	self->comm_base = comm_base;
 	self->comm_size = MK_COMM_SIZE;
+	self->park_base = comm_base + MK_COMM_SIZE - MULTIKERNEL_PARK_SIZE;
+	self->cpus = cpus;
+}
+
+/**
+ * mk_self_of - what an instance will know of itself and its host
+ * @inst: the instance; mk_lock held, or its kobject referenced
+ * @self: filled in
+ */
+void mk_self_of(struct mk_instance *inst, struct multikernel_self *self)
+{
+	mk_self_fill(inst->id, inst->comm_base, &inst->cpus, self);
 }
 
 /**
  * multikernel_image_self - what an image's kernel will know as an instance
- * @image: a KEXEC_TYPE_MULTIKERNEL image being loaded
+ * @image: a KEXEC_TYPE_MULTIKERNEL image
  * @self:  filled in
  *
- * Context: the caller holds the kexec lock.
+ * Context: the caller holds the kexec lock, or starts the image.
  */
 void multikernel_image_self(struct kimage *image, struct multikernel_self *self)
 {
-	mk_self_of(image->mk_id, image->mk_comm, self);
+	mk_self_fill(image->mk_id, image->mk_comm, image->mk_cpus, self);
 }

@@ -27,6 +27,7 @@
  */
 int mk_instance_start(int id)
 {
+	struct multikernel_self self;
 	struct mk_instance *inst;
 	int ret = 0;
 
@@ -59,15 +60,19 @@ int mk_instance_start(int id)
 	if (ret)
 		goto unlock;
 
+	mk_self_of(inst, &self);
 	cpus_read_lock();
-	ret = arch_multikernel_start(inst->cpu, inst->image);
+	ret = arch_multikernel_start(&self, inst->image);
 	cpus_read_unlock();
 	if (ret) {
-		pr_err("instance %d: start on CPU %u failed: %d\n", id,
-		       inst->cpu, ret);
-		mk_instance_set_state(inst, MK_STATE_CRASHED);
+		pr_err("instance %d: start on CPUs %*pbl failed: %d\n", id,
+		       cpumask_pr_args(&inst->cpus), ret);
+		/* CPUs that left may run its code: stop them, with proof. */
+		if (!mk_instance_stop_cpu(inst))
+			mk_instance_set_state(inst, MK_STATE_CRASHED);
 	} else {
-		pr_info("instance %d: started on CPU %u\n", id, inst->cpu);
+		pr_info("instance %d: started on CPUs %*pbl\n", id,
+			cpumask_pr_args(&inst->cpus));
 	}
 unlock:
 	mutex_unlock(&mk_lock);
@@ -141,34 +146,49 @@ int mk_instance_kill(int id)
 }
 
 /**
- * mk_instance_stop_cpu - stop an instance's CPU, with proof
+ * mk_instance_stop_cpu - stop an instance's CPUs, with proof
  * @inst: an executing instance; mk_lock held
  *
  * A CPU that did not prove it stopped may still run the instance, so the
- * instance is lost: it keeps its CPU and memory until a kill succeeds.
+ * instance is lost: it keeps its CPUs and memory until a kill succeeds.
+ * Every CPU is tried, whatever the others did.
  *
- * Return: 0, or as arch_multikernel_stop().
+ * Return: 0, or as arch_multikernel_stop() for the first CPU that failed.
  */
 int mk_instance_stop_cpu(struct mk_instance *inst)
 {
-	int ret;
+	unsigned int cpu;
+	int ret = 0, err;
 
 	lockdep_assert_held(&mk_lock);
-	if (mk_should_fail_stop()) {
-		/* As a CPU that never reached the stub: it runs on. */
-		ret = -ETIMEDOUT;
-	} else {
-		cpus_read_lock();
-		ret = arch_multikernel_stop(inst->cpu);
-		cpus_read_unlock();
+	cpus_read_lock();
+	/*
+	 * INIT them all first: none runs the instance, and none can send
+	 * an interrupt to one that the host is taking back meanwhile.
+	 */
+	local_irq_disable();
+	for_each_cpu(cpu, &inst->cpus)
+		arch_multikernel_halt_now(cpu);
+	local_irq_enable();
+	for_each_cpu(cpu, &inst->cpus) {
+		if (mk_should_fail_stop())
+			/* As a CPU that never reached the stub: it runs on. */
+			err = -ETIMEDOUT;
+		else
+			err = arch_multikernel_stop(cpu);
+		if (err == -ETIMEDOUT)
+			pr_err("instance %d: CPU %u did not stop\n", inst->id, cpu);
+		else if (err)
+			pr_err_ratelimited("instance %d: cannot stop CPU %u: %d\n",
+					   inst->id, cpu, err);
+		if (!ret || (err == -ETIMEDOUT && ret != -ETIMEDOUT))
+			ret = err;
 	}
+	cpus_read_unlock();
 	if (ret == -ETIMEDOUT && inst->state != MK_STATE_LOST) {
-		pr_err("instance %d: CPU %u did not stop, lost: its CPU and memory stay reserved\n",
-		       inst->id, inst->cpu);
+		pr_err("instance %d: lost: its CPUs and memory stay reserved\n",
+		       inst->id);
 		mk_instance_set_state(inst, MK_STATE_LOST);
-	} else if (ret && ret != -ETIMEDOUT) {
-		pr_err_ratelimited("instance %d: cannot stop CPU %u: %d\n",
-				   inst->id, inst->cpu, ret);
 	}
 	return ret;
 }

@@ -77,15 +77,18 @@ static const struct attribute_group mk_pool_group = {
 static ssize_t create_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	unsigned int cpu;
+	cpumask_var_t cpus;
 	u64 size;
 	int id, ret;
 
 	if (!capable(CAP_SYS_BOOT))
 		return -EPERM;
-	ret = mk_instance_parse(buf, &id, &cpu, &size);
+	if (!alloc_cpumask_var(&cpus, GFP_KERNEL))
+		return -ENOMEM;
+	ret = mk_instance_parse(buf, &id, cpus, &size);
 	if (!ret)
-		ret = mk_instance_create(id, cpu, size);
+		ret = mk_instance_create(id, cpus, size);
+	free_cpumask_var(cpus);
 	return ret ? ret : count;
 }
 
@@ -215,7 +218,7 @@ static struct kobj_attribute state_attr = __ATTR_RW(state);
 static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
-	return sysfs_emit(buf, "%u\n", to_instance(kobj)->cpu);
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&to_instance(kobj)->cpus));
 }
 
 static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
@@ -371,7 +374,7 @@ static ssize_t boot_record_read(struct file *file, struct kobject *kobj,
 	char record[256];
 	ssize_t len;
 
-	mk_self_of(to_instance(kobj)->id, to_instance(kobj)->comm_base, &self);
+	mk_self_of(to_instance(kobj), &self);
 	len = arch_multikernel_boot_record(&self, record, sizeof(record));
 	if (len < 0)
 		return len;

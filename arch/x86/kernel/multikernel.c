@@ -13,7 +13,9 @@
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <linux/cc_platform.h>
 #include <linux/delay.h>
+#include <linux/io.h>
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
 #include <linux/overflow.h>
@@ -22,6 +24,7 @@
 
 #include <asm/apic.h>
 #include <asm/bootparam.h>
+#include <asm/desc_defs.h>
 #include <asm/cpu.h>
 #include <asm/e820/types.h>
 #include <asm/multikernel.h>
@@ -29,12 +32,19 @@
 #include <asm/setup_data.h>
 #include <asm/tsc.h>
 
+static_assert(MK_PARK_END <= MULTIKERNEL_PARK_SIZE);
+static_assert(MULTIKERNEL_CPUS_MAX == MULTIKERNEL_INSTANCE_CPUS);
+static_assert(MULTIKERNEL_CPUS_MAX - 1 <= MK_PARK_NR_SLOTS);
+static_assert(sizeof(struct mk_park_slot) == 1 << MK_PARK_SLOT_SHIFT);
+static_assert(MK_PARK_SLOTS + MK_PARK_NR_SLOTS * sizeof(struct mk_park_slot) <= MK_PARK_PGT);
+
 /* How long a kicked CPU may take to reach mk_ap_entry(). */
 #define MK_ARRIVAL_TIMEOUT_MS	2000
 
 /* One start or stop at a time: the core serialises them (its instance lock). */
 static struct {
 	struct kimage *image;
+	unsigned long start;
 	int arrived;
 } mk_boot;
 
@@ -51,7 +61,7 @@ static void __noreturn __nocfi mk_ap_entry(void)
 	relocate_kernel_fn *relocate = control_page +
 		((unsigned long)relocate_kernel - (unsigned long)__relocate_kernel_start);
 	unsigned long head = image->head;
-	unsigned long start = image->start;
+	unsigned long start = mk_boot.start;
 
 	/* The host may reuse mk_boot from here on. */
 	smp_store_release(&mk_boot.arrived, 1);
@@ -98,22 +108,13 @@ static int mk_kick(unsigned int cpu, void (*entry)(void))
 	return 0;
 }
 
-/**
- * arch_multikernel_start - start a loaded image on an offline CPU
- * @cpu:   the instance's CPU, offline in the host
- * @image: a KEXEC_TYPE_MULTIKERNEL image
- *
- * Context: the CPU hotplug lock is held (for reading); starts and stops
- * are serialised.
- *
- * Return: 0 once the CPU has left the host for the image; -EIO when it
- * did not get there in time, or the error of multikernel_kick_ap().
- */
-int arch_multikernel_start(unsigned int cpu, struct kimage *image)
+/* Send @cpu through relocate_kernel to @start, physical. */
+static int mk_enter(unsigned int cpu, struct kimage *image, unsigned long start)
 {
 	int ret;
 
 	mk_boot.image = image;
+	mk_boot.start = start;
 	ret = mk_kick(cpu, mk_ap_entry);
 	if (ret == -ETIMEDOUT) {
 		pr_err("CPU %u did not reach the instance entry\n", cpu);
@@ -121,6 +122,144 @@ int arch_multikernel_start(unsigned int cpu, struct kimage *image)
 		return -EIO;
 	}
 	return ret;
+}
+
+/* Its place in the instance's list, the boot CPU first; as mk_fill_record(). */
+static void mk_apic_ids(const struct cpumask *cpus, u32 *ids, u32 *nr)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_cpu(cpu, cpus) {
+		if (n == MULTIKERNEL_CPUS_MAX)
+			break;
+		ids[n++] = apic->cpu_present_to_apicid(cpu);
+	}
+	*nr = n;
+}
+
+/*
+ * Fill the park area: the loop, its descriptor tables, a page table that
+ * maps the area at its physical address (4 KiB pages: nothing but the
+ * area; as many levels as the kernel's, since CR4.LA57 stays), and the
+ * slots' APIC ids.
+ */
+static void mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
+{
+	static const u64 gdt[] = {
+		0, 0x00cf9a000000ffffULL, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL,
+	};
+	unsigned int i, levels = pgtable_l5_enabled() ? 5 : 4, l;
+	phys_addr_t pgt = pa + MK_PARK_PGT;
+	struct desc_ptr *dt;
+	u64 *table;
+
+	memset(area, 0, MK_PARK_END);
+	memcpy(area, mk_park_loop, mk_park_loop_end - mk_park_loop);
+	memcpy(area + MK_PARK_GDT, gdt, sizeof(gdt));
+	dt = area + MK_PARK_GDTR;
+	dt->size = MK_PARK_GDT_SIZE - 1;
+	dt->address = pa + MK_PARK_GDT;
+
+	/* One table per level, each pointing to the next page. */
+	for (l = levels - 1; l >= 1; l--) {
+		table = area + MK_PARK_PGT + (levels - 1 - l) * PAGE_SIZE;
+		table[(pa >> (PAGE_SHIFT + 9 * l)) & 511] =
+			(pgt + (levels - l) * PAGE_SIZE) | _KERNPG_TABLE_NOENC;
+	}
+	table = area + MK_PARK_PGT + (levels - 1) * PAGE_SIZE;
+	for (i = 0; i < MK_PARK_END / PAGE_SIZE; i++)
+		table[((pa >> PAGE_SHIFT) & 511) + i] = (pa + i * PAGE_SIZE) | _KERNPG_TABLE_NOENC;
+	*(u64 *)(area + MK_PARK_CR3) = pgt;
+
+	for (i = 1; i < nr; i++) {
+		struct mk_park_slot *slot = area + MK_PARK_SLOTS +
+					    (i - 1) * sizeof(*slot);
+
+		slot->apic_id = ids[i];
+	}
+}
+
+/* Wait until the CPU kicked into slot @n waits there. */
+static int mk_park_wait(void *area, unsigned int n)
+{
+	struct mk_park_slot *slot = area + MK_PARK_SLOTS + n * sizeof(*slot);
+	int i;
+
+	for (i = 0; i < MK_ARRIVAL_TIMEOUT_MS; i++) {
+		if (READ_ONCE(slot->parked))
+			return 0;
+		usleep_range(1000, 2000);
+	}
+	return -EIO;
+}
+
+/* Kick each CPU of @self but the boot CPU into its slot, one at a time. */
+static int mk_park_cpus(const struct multikernel_self *self,
+			struct kimage *image)
+{
+	unsigned int boot = cpumask_first(self->cpus), cpu, n = 0;
+	u32 ids[MULTIKERNEL_CPUS_MAX], nr;
+	void *area;
+	int ret = 0;
+
+	mk_apic_ids(self->cpus, ids, &nr);
+	if (nr == 1)
+		return 0;
+	if (WARN_ON_ONCE(mk_park_loop_end - mk_park_loop > MK_PARK_CR3))
+		return -EINVAL;
+	/* The loop's page table has no encryption bit. */
+	if (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT))
+		return -EOPNOTSUPP;
+	if (!IS_ALIGNED(self->park_base, MULTIKERNEL_PARK_SIZE))
+		return -EINVAL;
+
+	area = memremap(self->park_base, MULTIKERNEL_PARK_SIZE, MEMREMAP_WB);
+	if (!area)
+		return -ENOMEM;
+	mk_park_fill(area, self->park_base, ids, nr);
+	for_each_cpu(cpu, self->cpus) {
+		if (cpu == boot)
+			continue;
+		/*
+		 * relocate_kernel runs on a stack in the control page: one
+		 * CPU at a time, each gone to its slot before the next.
+		 */
+		WRITE_ONCE(*(u32 *)(area + MK_PARK_NEXT), n);
+		ret = mk_enter(cpu, image, self->park_base);
+		if (!ret)
+			ret = mk_park_wait(area, n);
+		if (ret) {
+			pr_err("CPU %u did not reach the park area: %d\n", cpu, ret);
+			break;
+		}
+		n++;
+	}
+	memunmap(area);
+	return ret;
+}
+
+/**
+ * arch_multikernel_start - start a loaded image on offline CPUs
+ * @self:  the instance: its CPUs, offline in the host, and park area
+ * @image: a KEXEC_TYPE_MULTIKERNEL image
+ *
+ * The CPUs but the first go to the park area, where the instance wakes
+ * them; the first (the boot CPU) then goes to the image's entry.
+ *
+ * Context: the CPU hotplug lock is held (for reading); starts and stops
+ * are serialised.
+ *
+ * Return: 0 once every CPU has left the host for the instance; -EIO when
+ * one did not get there in time, -EOPNOTSUPP for several CPUs on a host
+ * with memory encryption, or the error of
+ * multikernel_kick_ap().  On error, CPUs that left may still run the
+ * instance's code: stop them with arch_multikernel_stop().
+ */
+int arch_multikernel_start(const struct multikernel_self *self,
+			   struct kimage *image)
+{
+	return mk_park_cpus(self, image) ?:
+	       mk_enter(cpumask_first(self->cpus), image, image->start);
 }
 
 /**
@@ -200,6 +339,8 @@ static void mk_fill_record(struct multikernel_setup_data *mk,
 	mk->hz = HZ;
 	mk->comm_base = self->comm_base;
 	mk->comm_size = self->comm_size;
+	mk->park_base = self->park_base;
+	mk_apic_ids(self->cpus, mk->apic_ids, &mk->nr_cpus);
 }
 
 /**
@@ -229,7 +370,8 @@ ssize_t arch_multikernel_boot_record(const struct multikernel_self *self,
  * written by userspace, so every address must lie in the instance's
  * memory and the walk is bounded.
  */
-static int mk_find_record(struct kimage *image)
+static int mk_find_record(struct kimage *image,
+			  const struct multikernel_setup_data *exp)
 {
 	const struct resource *res = image->mk_res;
 	unsigned long i;
@@ -265,8 +407,11 @@ static int mk_find_record(struct kimage *image)
 			mk = (const void *)sd->data;
 			if (sd->len < sizeof(*mk) ||
 			    mk->version != MULTIKERNEL_SETUP_VERSION ||
-			    mk->id != image->mk_id ||
-			    mk->comm_base != image->mk_comm)
+			    mk->id != exp->id ||
+			    mk->comm_base != exp->comm_base ||
+			    mk->park_base != exp->park_base ||
+			    mk->nr_cpus != exp->nr_cpus ||
+			    memcmp(mk->apic_ids, exp->apic_ids, sizeof(exp->apic_ids)))
 				return -EINVAL;
 			return 0;
 		}
@@ -279,13 +424,21 @@ static int mk_find_record(struct kimage *image)
  * @image: a KEXEC_TYPE_MULTIKERNEL image
  *
  * kexec_file_load() images got their SETUP_MULTIKERNEL record from the
- * host; a kexec_load() image must carry one (from boot_record).
+ * host; a kexec_load() image must carry one (from boot_record) that
+ * names this instance: its id, CPUs, communication and park areas.
  *
  * Return: 0, or -EINVAL for an image that would not boot as an instance.
  */
 int arch_multikernel_prepare(struct kimage *image)
 {
-	return image->file_mode ? 0 : mk_find_record(image);
+	struct multikernel_setup_data exp;
+	struct multikernel_self self;
+
+	if (image->file_mode)
+		return 0;
+	multikernel_image_self(image, &self);
+	mk_fill_record(&exp, &self);
+	return mk_find_record(image, &exp);
 }
 
 /**

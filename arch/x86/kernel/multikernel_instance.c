@@ -17,18 +17,24 @@
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/acpi.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/multikernel.h>
 #include <linux/panic.h>
+#include <linux/pgtable.h>
 #include <linux/serial_8250.h>
 
 #include <asm/apic.h>
 #include <asm/bootparam.h>
 #include <asm/i8259.h>
+#include <asm/init.h>
 #include <asm/mpspec.h>
 #include <asm/multikernel.h>
 #include <asm/pci_x86.h>
+#include <asm/realmode.h>
 #include <asm/reboot.h>
 #include <asm/setup.h>
 #include <asm/setup_data.h>
@@ -41,6 +47,16 @@ static unsigned long mk_uart_iobase __ro_after_init;
 static bool mk_is_instance(void)
 {
 	return boot_params.hdr.hardware_subarch == X86_SUBARCH_MULTIKERNEL;
+}
+
+/**
+ * arch_multikernel_is_instance - whether this kernel runs as an instance
+ *
+ * Return: true from the start of an instance's boot.
+ */
+bool arch_multikernel_is_instance(void)
+{
+	return mk_is_instance();
 }
 
 /**
@@ -70,12 +86,109 @@ static void __init mk_timer_init(void)
 		lapic_timer_period = mk_setup.lapic_timer_period;
 }
 
-/* This CPU's local APIC and no other CPU, IO-APIC or interrupt routing. */
+/* The park area, mapped; the page table its CPUs wake up on. */
+static void *mk_park_area;
+static pgd_t *mk_wakeup_pgd;
+
+static void *mk_alloc_pgt_page(void *unused)
+{
+	return (void *)get_zeroed_page(GFP_KERNEL);
+}
+
+/*
+ * The page table a CPU leaves the park area on: the kernel's half of
+ * init_top_pgt, as in the real-mode trampoline's, and the park area at
+ * its physical address (the CPU runs there when it loads this).
+ */
+static int mk_wakeup_prepare(void)
+{
+	struct x86_mapping_info info = {
+		.alloc_pgt_page	= mk_alloc_pgt_page,
+		.page_flag	= __PAGE_KERNEL_LARGE_EXEC,
+		.kernpg_flag	= _KERNPG_TABLE,
+	};
+	pgd_t *pgd;
+	int i;
+
+	if (mk_wakeup_pgd)
+		return 0;
+	mk_park_area = memremap(mk_setup.park_base, MULTIKERNEL_PARK_SIZE, MEMREMAP_WB);
+	pgd = mk_alloc_pgt_page(NULL);
+	if (!mk_park_area || !pgd)
+		return -ENOMEM;
+	for (i = pgd_index(__PAGE_OFFSET); i < PTRS_PER_PGD; i++)
+		pgd[i] = init_top_pgt[i];
+	if (kernel_ident_mapping_init(&info, pgd, mk_setup.park_base,
+				      mk_setup.park_base + MULTIKERNEL_PARK_SIZE))
+		return -ENOMEM;
+	mk_wakeup_pgd = pgd;
+	return 0;
+}
+
+/*
+ * apic->wakeup_secondary_cpu_64: wake a CPU the host parked for us (no
+ * INIT or startup IPI; there is no real-mode trampoline for @start_ip).
+ * It goes to secondary_startup_64() with the CPU number do_boot_cpu() put
+ * in smpboot_control.
+ */
+static int mk_wakeup_cpu(u32 apicid, unsigned long start_ip, unsigned int cpu)
+{
+	struct mk_park_slot *slot;
+	unsigned int i;
+	int ret;
+
+	for (i = 1; i < mk_setup.nr_cpus; i++)
+		if (mk_setup.apic_ids[i] == apicid)
+			break;
+	if (i == mk_setup.nr_cpus)
+		return -ENODEV;
+	ret = mk_wakeup_prepare();
+	if (ret)
+		return ret;
+	slot = mk_park_area + MK_PARK_SLOTS + (i - 1) * sizeof(*slot);
+	if (READ_ONCE(slot->apic_id) != apicid || !READ_ONCE(slot->parked) ||
+	    READ_ONCE(slot->command))
+		return -EBUSY;
+
+	WRITE_ONCE(slot->cr3, __pa(mk_wakeup_pgd));
+	WRITE_ONCE(slot->vector, (unsigned long)secondary_startup_64);
+	/* Stores are ordered: the CPU sees the command last. */
+	WRITE_ONCE(slot->command, MK_PARK_WAKE);
+	for (i = 0; i < 1000; i++) {
+		if (READ_ONCE(slot->command) == MK_PARK_WOKEN)
+			return 0;
+		mdelay(1);
+	}
+	pr_err("instance: CPU %u (APIC %#x) did not leave the park area\n",
+	       cpu, apicid);
+	return -EIO;
+}
+
+/*
+ * Our CPUs' local APICs, from the boot record, and no other CPU, IO-APIC
+ * or interrupt routing.
+ */
 static void __init mk_parse_smp_config(void)
 {
+	unsigned int i;
+
 	register_lapic_address(APIC_DEFAULT_PHYS_BASE);
+	multikernel_topology_boot_cpu_is_bsp();
+	for (i = 1; i < mk_setup.nr_cpus; i++)
+		topology_register_apic(mk_setup.apic_ids[i], CPU_ACPIID_INVALID, true);
+	if (mk_setup.nr_cpus > 1)
+		apic_update_callback(wakeup_secondary_cpu_64, mk_wakeup_cpu);
 	smp_found_config = 1;
 }
+
+/* A CPU we take offline could not come back: it would not be parked. */
+static int __init mk_no_offlining(void)
+{
+	if (mk_is_instance() && mk_setup.nr_cpus > 1)
+		cpu_hotplug_disable_offlining();
+	return 0;
+}
+early_initcall(mk_no_offlining);
 
 static void mk_get_wallclock(struct timespec64 *now)
 {
@@ -185,6 +298,8 @@ static void __init mk_arch_setup(void)
 	if (mk_setup.version != MULTIKERNEL_SETUP_VERSION)
 		panic("multikernel: SETUP_MULTIKERNEL version %u, want %u",
 		      mk_setup.version, MULTIKERNEL_SETUP_VERSION);
+	if (!mk_setup.nr_cpus || mk_setup.nr_cpus > MULTIKERNEL_CPUS_MAX)
+		panic("multikernel: the host gave %u CPUs", mk_setup.nr_cpus);
 
 	mk_refuse_earlyprintk();
 
@@ -203,7 +318,8 @@ static void __init mk_arch_setup(void)
 #ifdef CONFIG_SERIAL_8250
 	serial8250_set_isa_configurator(mk_serial_fixup);
 #endif
-	pr_info("instance %u, TSC %u kHz\n", mk_setup.id, mk_setup.tsc_khz);
+	pr_info("instance %u, %u CPUs, TSC %u kHz\n", mk_setup.id,
+		mk_setup.nr_cpus, mk_setup.tsc_khz);
 }
 
 /*
@@ -243,6 +359,8 @@ void __init multikernel_instance_early_setup(void)
 	x86_init.irqs.pre_vector_init		= x86_init_noop;
 	x86_init.timers.timer_init		= mk_timer_init;
 	x86_init.hyper.x2apic_available		= mk_x2apic_available;
+	/* One CPU at a time, each woken through its park slot. */
+	x86_cpuinit.parallel_bringup		= false;
 
 	x86_platform.calibrate_cpu		= mk_tsc_khz;
 	x86_platform.calibrate_tsc		= mk_tsc_khz;

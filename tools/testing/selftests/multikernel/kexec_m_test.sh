@@ -16,7 +16,7 @@ mk_require_pool $((64 << 20))
 cpu=$(mk_last_cpu)
 mk_snapshot
 
-ktap_set_plan 4
+ktap_set_plan 5
 
 for syscall in -s -c; do
 	out=$(kexec -m $syscall --cpus="$cpu" --mem=64M --append=mk.instance=idle \
@@ -48,6 +48,21 @@ if [ $? -ne 0 ] && mk_host_unchanged; then
 else
 	ktap_print_msg "$out"
 	ktap_test_fail "kexec -m on the boot CPU fails, nothing left"
+fi
+
+# CPU lists that kexec itself refuses, before anything is created.
+bad=
+for list in 3-1 1,,2 1- ,1 "1 2" ""; do
+	out=$(kexec -m -s --cpus="$list" --mem=64M "$KERNEL" 2>&1)
+	if [ $? -eq 0 ] || ! echo "$out" | grep -q "^Bad option value in --cpus="; then
+		ktap_print_msg "--cpus=$list: $(echo "$out" | head -n 1)"
+		bad=1
+	fi
+done
+if [ -z "$bad" ] && mk_host_unchanged; then
+	ktap_test_pass "kexec -m refuses malformed CPU lists, nothing left"
+else
+	ktap_test_fail "kexec -m refuses malformed CPU lists, nothing left"
 fi
 
 ktap_finished

@@ -228,6 +228,7 @@ mk_write() {
 	*"Connection timed out"*)	echo ETIMEDOUT ;;
 	*"Cannot allocate memory"*)	echo ENOMEM ;;
 	*"No such device"*)		echo ENODEV ;;
+	*"Argument list too long"*)	echo E2BIG ;;
 	*"File exists"*)		echo EEXIST ;;
 	*"Address already in use"*)	echo EADDRINUSE ;;
 	*"Operation not permitted"*)	echo EPERM ;;

@@ -6,8 +6,9 @@
 # whose core has a thread online in the host fails with EXDEV and changes
 # nothing; once the host took that thread offline it works, the thread
 # cannot come online while the instance owns its sibling (EBUSY), and it
-# can again afterwards.  Two instances may share a core.  An instance
-# started on such a CPU runs.  Needs SMT: QEMU -smp ...,threads=2
+# can again afterwards.  Two instances may share a core, and one instance
+# may have both threads.  An instance started on such a CPU runs.
+# Needs SMT: QEMU -smp ...,threads=2
 # (harness/qemu.sh -T).
 DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
@@ -28,7 +29,7 @@ if [ -z "$sib" ] || [ -z "$boot_sib" ] || [ "$sib" = 0 ]; then
 fi
 mk_require_pool $((132 << 20))
 mk_snapshot
-ktap_set_plan 5
+ktap_set_plan 6
 
 online() {
 	cat $CPU_SYS/cpu"$1"/online
@@ -100,6 +101,20 @@ ran() {
 }
 ran
 result "an instance on CPU $cpu, with thread $sib offline, runs" $?
+
+# One instance on both threads of a core: no thread is the host's, and
+# both come back online.
+whole() {
+	lo=$sib hi=$cpu
+	[ "$sib" -gt "$cpu" ] && lo=$cpu hi=$sib
+	id=$(mk_spawn idle -s "$lo,$hi") && mk_wait_state "$id" running &&
+	want="$lo,$hi"
+	[ "$hi" = $((lo + 1)) ] && want="$lo-$hi"
+	is "its CPUs" "$(cat $MK/instances/"$id"/cpus)" "$want" &&
+	mk_host_cpus_work && mk_finish "$id"
+}
+whole
+result "an instance on both threads of a core ($sib and $cpu) runs; both come back" $?
 
 # Whatever failed: no instance left, every CPU back.
 for d in "$MK"/instances/*; do

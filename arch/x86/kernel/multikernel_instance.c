@@ -22,6 +22,8 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/math64.h>
 #include <linux/multikernel.h>
 #include <linux/panic.h>
 #include <linux/pgtable.h>
@@ -308,6 +310,12 @@ static void __init mk_arch_setup(void)
 		panic("multikernel: the host gave no TSC frequency");
 	setup_force_cpu_cap(X86_FEATURE_TSC_KNOWN_FREQ);
 	setup_force_cpu_cap(X86_FEATURE_TSC_RELIABLE);
+	/*
+	 * The delay loop runs on the TSC: every CPU's loops per jiffy is
+	 * the TSC's, as tsc_init() computes it for the boot CPU.  Without
+	 * it each further CPU calibrates for itself, slowly.
+	 */
+	preset_lpj = div_u64((u64)mk_setup.tsc_khz * 1000, HZ);
 #ifdef CONFIG_ACPI
 	disable_acpi();
 #endif

@@ -25,6 +25,7 @@
 #include <asm/apic.h>
 #include <asm/bootparam.h>
 #include <asm/desc_defs.h>
+#include <asm/init.h>
 #include <asm/cpu.h>
 #include <asm/e820/types.h>
 #include <asm/multikernel.h>
@@ -124,7 +125,7 @@ static int mk_enter(unsigned int cpu, struct kimage *image, unsigned long start)
 	return ret;
 }
 
-/* Its place in the instance's list, the boot CPU first; as mk_fill_record(). */
+/* The APIC ids of @cpus, the boot CPU (the lowest) first: the instance's order. */
 static void mk_apic_ids(const struct cpumask *cpus, u32 *ids, u32 *nr)
 {
 	unsigned int cpu, n = 0;
@@ -137,21 +138,45 @@ static void mk_apic_ids(const struct cpumask *cpus, u32 *ids, u32 *nr)
 	*nr = n;
 }
 
+/* Page-table pages for kernel_ident_mapping_init(), from the park area. */
+struct mk_park_pgt {
+	void *next;
+	void *end;
+};
+
+static void *mk_park_alloc_pgt(void *context)
+{
+	struct mk_park_pgt *pgt = context;
+	void *page = pgt->next;
+
+	if (page == pgt->end)
+		return NULL;
+	pgt->next += PAGE_SIZE;
+	return page;
+}
+
 /*
  * Fill the park area: the loop, its descriptor tables, a page table that
- * maps the area at its physical address (4 KiB pages: nothing but the
- * area; as many levels as the kernel's, since CR4.LA57 stays), and the
- * slots' APIC ids.
+ * maps the area at its physical address (in the area itself, as many
+ * levels as the kernel's, since CR4.LA57 stays), and the slots' APIC ids.
  */
-static void mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
+static int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
 {
 	static const u64 gdt[] = {
 		0, 0x00cf9a000000ffffULL, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL,
 	};
-	unsigned int i, levels = pgtable_l5_enabled() ? 5 : 4, l;
-	phys_addr_t pgt = pa + MK_PARK_PGT;
+	struct mk_park_pgt pgt = {
+		.next	= area + MK_PARK_PGT + PAGE_SIZE,
+		.end	= area + MK_PARK_END,
+	};
+	struct x86_mapping_info info = {
+		.alloc_pgt_page	= mk_park_alloc_pgt,
+		.context	= &pgt,
+		.page_flag	= __PAGE_KERNEL_LARGE_EXEC,
+		.kernpg_flag	= _KERNPG_TABLE_NOENC,
+	};
 	struct desc_ptr *dt;
-	u64 *table;
+	unsigned int i;
 
 	memset(area, 0, MK_PARK_END);
 	memcpy(area, mk_park_loop, mk_park_loop_end - mk_park_loop);
@@ -160,16 +185,11 @@ static void mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
 	dt->size = MK_PARK_GDT_SIZE - 1;
 	dt->address = pa + MK_PARK_GDT;
 
-	/* One table per level, each pointing to the next page. */
-	for (l = levels - 1; l >= 1; l--) {
-		table = area + MK_PARK_PGT + (levels - 1 - l) * PAGE_SIZE;
-		table[(pa >> (PAGE_SHIFT + 9 * l)) & 511] =
-			(pgt + (levels - l) * PAGE_SIZE) | _KERNPG_TABLE_NOENC;
-	}
-	table = area + MK_PARK_PGT + (levels - 1) * PAGE_SIZE;
-	for (i = 0; i < MK_PARK_END / PAGE_SIZE; i++)
-		table[((pa >> PAGE_SHIFT) & 511) + i] = (pa + i * PAGE_SIZE) | _KERNPG_TABLE_NOENC;
-	*(u64 *)(area + MK_PARK_CR3) = pgt;
+	/* The area is in the direct map: the pages' __pa() is right. */
+	if (kernel_ident_mapping_init(&info, area + MK_PARK_PGT, pa,
+				      pa + MULTIKERNEL_PARK_SIZE))
+		return -ENOMEM;
+	*(u64 *)(area + MK_PARK_CR3) = pa + MK_PARK_PGT;
 
 	for (i = 1; i < nr; i++) {
 		struct mk_park_slot *slot = area + MK_PARK_SLOTS +
@@ -177,6 +197,7 @@ static void mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
 
 		slot->apic_id = ids[i];
 	}
+	return 0;
 }
 
 /* Wait until the CPU kicked into slot @n waits there. */
@@ -216,7 +237,9 @@ static int mk_park_cpus(const struct multikernel_self *self,
 	area = memremap(self->park_base, MULTIKERNEL_PARK_SIZE, MEMREMAP_WB);
 	if (!area)
 		return -ENOMEM;
-	mk_park_fill(area, self->park_base, ids, nr);
+	ret = mk_park_fill(area, self->park_base, ids, nr);
+	if (ret)
+		goto unmap;
 	for_each_cpu(cpu, self->cpus) {
 		if (cpu == boot)
 			continue;
@@ -234,6 +257,7 @@ static int mk_park_cpus(const struct multikernel_self *self,
 		}
 		n++;
 	}
+unmap:
 	memunmap(area);
 	return ret;
 }

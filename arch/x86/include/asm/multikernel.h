@@ -27,7 +27,7 @@
 #define MK_PARK_SLOTS		0x1000
 #define MK_PARK_SLOT_SHIFT	8
 #define MK_PARK_NR_SLOTS	32
-#define MK_PARK_PGT		0x3000	/* [PML5,] PML4, PDPT, PD and PT pages */
+#define MK_PARK_PGT		0x3000	/* the loop's page table, up to 5 pages */
 #define MK_PARK_END		0x8000
 
 /* In a slot: */

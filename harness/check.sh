@@ -158,7 +158,7 @@ fi
 # what sends IPIs: spawn, messages, lifecycle, floods; and the 20-cycle
 # leak check, which the slower debug boot runs 5 times.
 if boot -x x2apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G \
-	mk.tests=spawn_test.sh,cycle_test.sh,msg_test.sh,lifecycle_test.sh,hostile_test.sh,smp_test.sh; then
+	mk.tests=spawn_test.sh,cycle_test.sh,msg_test.sh,lifecycle_test.sh,hostile_test.sh,smp_test.sh,move_test.sh; then
 	ktap x2apic kselftest
 	# The instances' x2APIC mode: spawn_test.sh checks their logs.
 	log_has x2apic "x2apic enabled"

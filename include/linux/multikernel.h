@@ -40,7 +40,7 @@ struct mk_peer;
  * The end of each communication area is the architecture's, to park the
  * instance's CPUs but the first until the instance wakes them.
  */
-#define MULTIKERNEL_PARK_SIZE	SZ_32K
+#define MULTIKERNEL_PARK_SIZE	SZ_64K
 
 /* CPUs of one instance, at most. */
 #define MULTIKERNEL_INSTANCE_CPUS	32
@@ -92,6 +92,14 @@ int arch_multikernel_stop(unsigned int cpu);
 void arch_multikernel_halt_now(unsigned int cpu);
 bool arch_multikernel_same_core(unsigned int a, unsigned int b);
 bool arch_multikernel_is_instance(void);
+/* Moving CPUs: on the host, the CPU hotplug lock held for reading. */
+u32 arch_multikernel_hw_id(unsigned int cpu);
+int arch_multikernel_add_cpu(const struct multikernel_self *self,
+			     unsigned int cpu);
+/* ... and in the instance, the CPU device hotplug lock held. */
+int arch_multikernel_cpu_add(u32 hw_id);
+int arch_multikernel_cpu_find(u32 hw_id);
+void arch_multikernel_cpu_gone(unsigned int cpu);
 
 /* Messages between kernels (kernel/multikernel/msg.c). */
 int multikernel_register_handler(u32 type, multikernel_msg_handler_t fn,

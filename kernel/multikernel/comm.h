@@ -41,6 +41,10 @@
 #define MK_MSG_SHUTDOWN		2	/* host to instance: power off */
 #define MK_MSG_SINK		3	/* dropped on arrival (benchmark) */
 #define MK_MSG_DOORBELL		4	/* host to instance: ring this (u64) */
+/* 5 is MULTIKERNEL_MSG_CONSOLE. */
+#define MK_MSG_CPU_ADD		6	/* request: bring up this CPU (u32 hw id) */
+#define MK_MSG_CPU_REMOVE	7	/* request: give back this CPU (u32 hw id) */
+/* Both are answered with an s32: 0, or why not (-errno). */
 
 /**
  * struct mk_msg_hdr - the header of one message in a ring slot

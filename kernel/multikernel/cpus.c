@@ -207,6 +207,26 @@ int mk_cpus_take(struct mk_instance *inst)
 	return 0;
 }
 
+/* Bring @cpu up again if it was online before @inst took it; mk_lock held. */
+static void mk_cpu_give_back(struct mk_instance *inst, unsigned int cpu)
+{
+	unsigned int sibling;
+	int ret;
+
+	if (!cpumask_test_cpu(cpu, &inst->was_online) || cpu_online(cpu))
+		return;
+	sibling = mk_core_sibling(cpu, &mk_owned_cpus);
+	if (sibling < nr_cpu_ids) {
+		pr_info("instance %d: CPU %u stays offline: its core's CPU %u belongs to an instance\n",
+			inst->id, cpu, sibling);
+		return;
+	}
+	ret = add_cpu(cpu);
+	if (ret)
+		pr_err("instance %d: cannot bring CPU %u back online: %d\n",
+		       inst->id, cpu, ret);
+}
+
 /**
  * mk_cpus_give_back - give an instance's CPUs back to the host
  * @inst: an instance none of whose CPUs executes it; mk_lock held
@@ -216,25 +236,71 @@ int mk_cpus_take(struct mk_instance *inst)
  */
 void mk_cpus_give_back(struct mk_instance *inst)
 {
-	unsigned int cpu, sibling;
-	int ret;
+	unsigned int cpu;
 
 	lockdep_assert_held(&mk_lock);
 	cpumask_andnot(&mk_owned_cpus, &mk_owned_cpus, &inst->cpus);
-	for_each_cpu(cpu, &inst->was_online) {
+	for_each_cpu(cpu, &inst->was_online)
+		mk_cpu_give_back(inst, cpu);
+	arch_smt_update();
+}
+
+/**
+ * mk_cpus_take_one - take one more CPU from the host for an instance
+ * @inst: the instance; mk_lock held
+ * @cpu:  a present CPU no instance owns, not the boot CPU
+ *
+ * Return: 0; -EXDEV (a thread of its core is online in the host), or the
+ * error from taking it offline.  On error it is the host's, as it was.
+ */
+int mk_cpus_take_one(struct mk_instance *inst, unsigned int cpu)
+{
+	unsigned int sibling;
+	int ret;
+
+	lockdep_assert_held(&mk_lock);
+	cpus_read_lock();
+	sibling = mk_host_sibling(cpu, cpumask_of(cpu));
+	if (sibling == nr_cpu_ids) {
+		cpumask_set_cpu(cpu, &mk_owned_cpus);
 		if (cpu_online(cpu))
-			continue;
-		sibling = mk_core_sibling(cpu, &mk_owned_cpus);
-		if (sibling < nr_cpu_ids) {
-			pr_info("instance %d: CPU %u stays offline: its core's CPU %u belongs to an instance\n",
-				inst->id, cpu, sibling);
-			continue;
-		}
-		ret = add_cpu(cpu);
-		if (ret)
-			pr_err("instance %d: cannot bring CPU %u back online: %d\n",
-			       inst->id, cpu, ret);
+			cpumask_set_cpu(cpu, &inst->was_online);
+		else
+			cpumask_clear_cpu(cpu, &inst->was_online);
 	}
+	cpus_read_unlock();
+	if (sibling < nr_cpu_ids) {
+		pr_info("CPU %u shares its core with host CPU %u: take that offline first\n",
+			cpu, sibling);
+		return -EXDEV;
+	}
+
+	if (cpumask_test_cpu(cpu, &inst->was_online)) {
+		ret = remove_cpu(cpu);
+		if (ret) {
+			pr_err("instance %d: cannot take CPU %u offline: %d\n",
+			       inst->id, cpu, ret);
+			cpumask_clear_cpu(cpu, &mk_owned_cpus);
+			return ret;
+		}
+	}
+	arch_smt_update();
+	return 0;
+}
+
+/**
+ * mk_cpus_give_back_one - give one CPU of an instance back to the host
+ * @inst: the instance; mk_lock held
+ * @cpu:  its CPU, proven not to execute it, no longer in @inst->cpus
+ *
+ * The CPU comes up in the host if it was online when the instance took it.
+ */
+void mk_cpus_give_back_one(struct mk_instance *inst, unsigned int cpu)
+{
+	lockdep_assert_held(&mk_lock);
+	cpumask_clear_cpu(cpu, &mk_owned_cpus);
+	mk_cpu_give_back(inst, cpu);
+	cpumask_clear_cpu(cpu, &inst->was_online);
 	arch_smt_update();
 }
 

@@ -95,6 +95,13 @@ static int mk_cpu_online(unsigned int cpu)
 	return 0;
 }
 
+/* A CPU going offline (given back to the host) takes its tick along. */
+static int mk_cpu_offline(unsigned int cpu)
+{
+	timer_delete_sync(per_cpu_ptr(&mk_cpu_timer, cpu));
+	return 0;
+}
+
 static void mk_heartbeat_tick(struct timer_list *t)
 {
 	static unsigned int silent = UINT_MAX;
@@ -175,7 +182,7 @@ static int __init mk_guest_init(void)
 	mk_host.vsock_cid = READ_ONCE(mk_comm->vsock_cid);
 	mk_peer_attach(&mk_host, mk_comm, false);
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "multikernel:beat",
-				mk_cpu_online, NULL);
+				mk_cpu_online, mk_cpu_offline);
 	if (ret < 0)
 		return ret;
 	timer_setup(&mk_heartbeat, mk_heartbeat_tick, 0);

@@ -204,6 +204,7 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * @kobj:           /sys/kernel/multikernel/instances/<id>/
  * @id:             1 .. MK_ID_MAX
  * @cpus:           the CPUs it runs on, offline in the host
+ * @boot_cpus:      those it was started on, which its boot record lists
  * @was_online:     those to give back online when it is destroyed
  * @cpu:            its boot CPU, the first of @cpus
  * @mem_base:       physical start of its memory, carved from the pool
@@ -237,6 +238,7 @@ struct mk_instance {
 	struct kobject kobj;
 	int id;
 	struct cpumask cpus;
+	struct cpumask boot_cpus;
 	struct cpumask was_online;
 	unsigned int cpu;
 	phys_addr_t mem_base;
@@ -299,6 +301,11 @@ int mk_cpulist_parse(const char *list, struct cpumask *cpus);
 int mk_cpus_check(const struct cpumask *cpus);
 int mk_cpus_take(struct mk_instance *inst);
 void mk_cpus_give_back(struct mk_instance *inst);
+int mk_cpus_take_one(struct mk_instance *inst, unsigned int cpu);
+void mk_cpus_give_back_one(struct mk_instance *inst, unsigned int cpu);
+
+/* Moving CPUs into and out of running instances (move.c). */
+int mk_instance_move_cpu(int id, const char *buf);
 
 int mk_sysfs_add_instance(struct mk_instance *inst);
 void mk_sysfs_del_instance(struct mk_instance *inst);

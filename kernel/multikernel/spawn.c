@@ -54,6 +54,7 @@ int mk_instance_start(int id)
 		WRITE_ONCE(inst->reason, NULL);
 		inst->started = ktime_get_boottime_ns();
 		inst->boot_ns = 0;
+		cpumask_copy(&inst->boot_cpus, &inst->cpus);
 		mk_instance_set_state(inst, MK_STATE_STARTING);
 	}
 	mk_kexec_unlock();

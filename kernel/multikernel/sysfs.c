@@ -221,7 +221,16 @@ static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&to_instance(kobj)->cpus));
 }
 
-static struct kobj_attribute cpus_attr = __ATTR_RO(cpus);
+/* "+N" moves host CPU N into the running instance, "-N" out (move.c). */
+static ssize_t cpus_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	if (!capable(CAP_SYS_BOOT))
+		return -EPERM;
+	return mk_instance_move_cpu(to_instance(kobj)->id, buf) ?: count;
+}
+
+static struct kobj_attribute cpus_attr = __ATTR_RW(cpus);
 
 static ssize_t memory_base_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)

@@ -46,6 +46,8 @@ static_assert(MK_PARK_SLOTS + MK_PARK_NR_SLOTS * sizeof(struct mk_park_slot) <= 
 static struct {
 	struct kimage *image;
 	unsigned long start;
+	unsigned long park_cr3;
+	unsigned long park_loop;
 	int arrived;
 } mk_boot;
 
@@ -125,8 +127,13 @@ static int mk_enter(unsigned int cpu, struct kimage *image, unsigned long start)
 	return ret;
 }
 
-/* The APIC ids of @cpus, the boot CPU (the lowest) first: the instance's order. */
-static void mk_apic_ids(const struct cpumask *cpus, u32 *ids, u32 *nr)
+/*
+ * The APIC ids an instance on @cpus learns, in its order: @cpus, the boot
+ * CPU (the lowest) first (@nr), then the present CPUs the host may move
+ * into it later, all but the host's boot CPU (up to @nr_possible).
+ */
+static void mk_apic_ids(const struct cpumask *cpus, u32 *ids, u32 *nr,
+			u32 *nr_possible)
 {
 	unsigned int cpu, n = 0;
 
@@ -136,6 +143,13 @@ static void mk_apic_ids(const struct cpumask *cpus, u32 *ids, u32 *nr)
 		ids[n++] = apic->cpu_present_to_apicid(cpu);
 	}
 	*nr = n;
+	for_each_present_cpu(cpu) {
+		if (n == MULTIKERNEL_CPUS_MAX)
+			break;
+		if (cpu != get_boot_cpu_id() && !cpumask_test_cpu(cpu, cpus))
+			ids[n++] = apic->cpu_present_to_apicid(cpu);
+	}
+	*nr_possible = n;
 }
 
 /* Page-table pages for kernel_ident_mapping_init(), from the park area. */
@@ -156,18 +170,16 @@ static void *mk_park_alloc_pgt(void *context)
 }
 
 /*
- * Fill the park area: the loop, its descriptor tables, a page table that
- * maps the area at its physical address (in the area itself, as many
- * levels as the kernel's, since CR4.LA57 stays), and the slots' APIC ids.
+ * A page table in the park area at @pgt_off (as many levels as the
+ * kernel's, since CR4.LA57 stays) that maps the area at its physical
+ * address and, if @text, mk_park_jump() where the host has it.
  */
-static int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
+static int mk_park_pgt(void *area, phys_addr_t pa, unsigned int pgt_off,
+		       unsigned int pgt_end, bool text)
 {
-	static const u64 gdt[] = {
-		0, 0x00cf9a000000ffffULL, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL,
-	};
 	struct mk_park_pgt pgt = {
-		.next	= area + MK_PARK_PGT + PAGE_SIZE,
-		.end	= area + MK_PARK_END,
+		.next	= area + pgt_off + PAGE_SIZE,
+		.end	= area + pgt_end,
 	};
 	struct x86_mapping_info info = {
 		.alloc_pgt_page	= mk_park_alloc_pgt,
@@ -175,35 +187,67 @@ static int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
 		.page_flag	= __PAGE_KERNEL_LARGE_EXEC,
 		.kernpg_flag	= _KERNPG_TABLE_NOENC,
 	};
-	struct desc_ptr *dt;
-	unsigned int i;
+	unsigned long jump = __pa_symbol(mk_park_jump);
 
-	memset(area, 0, MK_PARK_END);
+	memset(area + pgt_off, 0, pgt_end - pgt_off);
+	/* The area is in the direct map: the pages' __pa() is right. */
+	if (kernel_ident_mapping_init(&info, area + pgt_off, pa,
+				      pa + MULTIKERNEL_PARK_SIZE))
+		return -ENOMEM;
+	if (!text)
+		return 0;
+	info.offset = (unsigned long)mk_park_jump - jump;
+	if (kernel_ident_mapping_init(&info, area + pgt_off, jump & PMD_MASK,
+				      ALIGN(__pa_symbol(mk_park_jump_end), PMD_SIZE)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The loop and its descriptor tables, at the start of the park area. */
+static void mk_park_head(void *area, phys_addr_t pa)
+{
+	static const u64 gdt[] = {
+		0, 0x00cf9a000000ffffULL, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL,
+	};
+	struct desc_ptr *dt;
+
+	memset(area, 0, MK_PARK_SLOTS);
 	memcpy(area, mk_park_loop, mk_park_loop_end - mk_park_loop);
 	memcpy(area + MK_PARK_GDT, gdt, sizeof(gdt));
 	dt = area + MK_PARK_GDTR;
 	dt->size = MK_PARK_GDT_SIZE - 1;
 	dt->address = pa + MK_PARK_GDT;
+}
 
-	/* The area is in the direct map: the pages' __pa() is right. */
-	if (kernel_ident_mapping_init(&info, area + MK_PARK_PGT, pa,
-				      pa + MULTIKERNEL_PARK_SIZE))
-		return -ENOMEM;
+static struct mk_park_slot *mk_park_slot(void *area, unsigned int n)
+{
+	return area + MK_PARK_SLOTS + n * sizeof(struct mk_park_slot);
+}
+
+/*
+ * Fill the park area for a start: the loop, its descriptor tables and
+ * page table, and the slots' APIC ids.
+ */
+static int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
+{
+	unsigned int i;
+	int ret;
+
+	memset(area, 0, MK_PARK_END);
+	mk_park_head(area, pa);
+	ret = mk_park_pgt(area, pa, MK_PARK_PGT, MK_PARK_MOVE_PGT, false);
+	if (ret)
+		return ret;
 	*(u64 *)(area + MK_PARK_CR3) = pa + MK_PARK_PGT;
-
-	for (i = 1; i < nr; i++) {
-		struct mk_park_slot *slot = area + MK_PARK_SLOTS +
-					    (i - 1) * sizeof(*slot);
-
-		slot->apic_id = ids[i];
-	}
+	for (i = 1; i < nr; i++)
+		mk_park_slot(area, i - 1)->apic_id = ids[i];
 	return 0;
 }
 
 /* Wait until the CPU kicked into slot @n waits there. */
 static int mk_park_wait(void *area, unsigned int n)
 {
-	struct mk_park_slot *slot = area + MK_PARK_SLOTS + n * sizeof(*slot);
+	struct mk_park_slot *slot = mk_park_slot(area, n);
 	int i;
 
 	for (i = 0; i < MK_ARRIVAL_TIMEOUT_MS; i++) {
@@ -219,11 +263,11 @@ static int mk_park_cpus(const struct multikernel_self *self,
 			struct kimage *image)
 {
 	unsigned int boot = cpumask_first(self->cpus), cpu, n = 0;
-	u32 ids[MULTIKERNEL_CPUS_MAX], nr;
+	u32 ids[MULTIKERNEL_CPUS_MAX], nr, nr_possible;
 	void *area;
 	int ret = 0;
 
-	mk_apic_ids(self->cpus, ids, &nr);
+	mk_apic_ids(self->cpus, ids, &nr, &nr_possible);
 	if (nr == 1)
 		return 0;
 	if (WARN_ON_ONCE(mk_park_loop_end - mk_park_loop > MK_PARK_CR3))
@@ -284,6 +328,100 @@ int arch_multikernel_start(const struct multikernel_self *self,
 {
 	return mk_park_cpus(self, image) ?:
 	       mk_enter(cpumask_first(self->cpus), image, image->start);
+}
+
+/*
+ * Runs on a CPU moved into a running instance, in the host, on its idle
+ * stack, IRQs off: to the park area's loop, at its physical address.
+ */
+static void __noreturn __nocfi mk_ap_park(void)
+{
+	unsigned long cr3 = mk_boot.park_cr3, loop = mk_boot.park_loop;
+
+	/* The host may reuse mk_boot from here on. */
+	smp_store_release(&mk_boot.arrived, 1);
+
+	cet_disable();
+	mk_park_jump(cr3, loop);
+	for (;;)
+		native_halt();
+}
+
+ANNOTATE_NOCFI_SYM(mk_ap_park);
+
+/**
+ * arch_multikernel_hw_id - how an instance names a CPU
+ * @cpu: a present CPU
+ *
+ * Return: its APIC id.
+ */
+u32 arch_multikernel_hw_id(unsigned int cpu)
+{
+	return apic->cpu_present_to_apicid(cpu);
+}
+
+/**
+ * arch_multikernel_add_cpu - send a CPU to a running instance's park area
+ * @self: the instance as it was started: its CPUs then
+ * @cpu:  a CPU the instance owns, offline in the host
+ *
+ * The CPU waits in the slot the instance's boot record gives it, until
+ * the instance wakes it.  The head of the area and a page table are
+ * written again: the instance may have written over them.
+ *
+ * Context: as arch_multikernel_start(); the instance runs.
+ *
+ * Return: 0 once the CPU waits there; -ENOSPC (the boot record did not
+ * name it: more than MULTIKERNEL_CPUS_MAX CPUs), -EOPNOTSUPP (a host with
+ * memory encryption), -ENOMEM, -EIO (it did not get there in time), or
+ * the error of multikernel_kick_ap().  On error the CPU may have left the
+ * host: stop it with arch_multikernel_stop().
+ */
+int arch_multikernel_add_cpu(const struct multikernel_self *self,
+			     unsigned int cpu)
+{
+	u32 ids[MULTIKERNEL_CPUS_MAX], nr, nr_possible;
+	u32 apicid = apic->cpu_present_to_apicid(cpu);
+	phys_addr_t pa = self->park_base;
+	struct mk_park_slot *slot;
+	unsigned int i;
+	void *area;
+	int ret;
+
+	mk_apic_ids(self->cpus, ids, &nr, &nr_possible);
+	for (i = 1; i < nr_possible; i++)
+		if (ids[i] == apicid)
+			break;
+	if (i >= nr_possible)
+		return -ENOSPC;
+	if (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT))
+		return -EOPNOTSUPP;
+	if (!IS_ALIGNED(pa, MULTIKERNEL_PARK_SIZE))
+		return -EINVAL;
+
+	area = memremap(pa, MULTIKERNEL_PARK_SIZE, MEMREMAP_WB);
+	if (!area)
+		return -ENOMEM;
+	mk_park_head(area, pa);
+	ret = mk_park_pgt(area, pa, MK_PARK_MOVE_PGT, MK_PARK_END, true);
+	if (ret)
+		goto unmap;
+	*(u64 *)(area + MK_PARK_CR3) = pa + MK_PARK_MOVE_PGT;
+	slot = mk_park_slot(area, i - 1);
+	memset(slot, 0, sizeof(*slot));
+	slot->apic_id = apicid;
+	WRITE_ONCE(*(u32 *)(area + MK_PARK_NEXT), i - 1);
+
+	mk_boot.park_cr3 = pa + MK_PARK_MOVE_PGT;
+	mk_boot.park_loop = pa;
+	ret = mk_kick(cpu, mk_ap_park);
+	if (!ret)
+		ret = mk_park_wait(area, i - 1);
+	else if (ret == -ETIMEDOUT)
+		ret = -EIO;
+unmap:
+	memunmap(area);
+	return ret;
 }
 
 /**
@@ -364,7 +502,7 @@ static void mk_fill_record(struct multikernel_setup_data *mk,
 	mk->comm_base = self->comm_base;
 	mk->comm_size = self->comm_size;
 	mk->park_base = self->park_base;
-	mk_apic_ids(self->cpus, mk->apic_ids, &mk->nr_cpus);
+	mk_apic_ids(self->cpus, mk->apic_ids, &mk->nr_cpus, &mk->nr_possible);
 }
 
 /**
@@ -435,6 +573,7 @@ static int mk_find_record(struct kimage *image,
 			    mk->comm_base != exp->comm_base ||
 			    mk->park_base != exp->park_base ||
 			    mk->nr_cpus != exp->nr_cpus ||
+			    mk->nr_possible != exp->nr_possible ||
 			    memcmp(mk->apic_ids, exp->apic_ids, sizeof(exp->apic_ids)))
 				return -EINVAL;
 			return 0;

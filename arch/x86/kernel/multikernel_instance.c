@@ -139,10 +139,10 @@ static int mk_wakeup_cpu(u32 apicid, unsigned long start_ip, unsigned int cpu)
 	unsigned int i;
 	int ret;
 
-	for (i = 1; i < mk_setup.nr_cpus; i++)
+	for (i = 1; i < mk_setup.nr_possible; i++)
 		if (mk_setup.apic_ids[i] == apicid)
 			break;
-	if (i == mk_setup.nr_cpus)
+	if (i == mk_setup.nr_possible)
 		return -ENODEV;
 	ret = mk_wakeup_prepare();
 	if (ret)
@@ -168,7 +168,8 @@ static int mk_wakeup_cpu(u32 apicid, unsigned long start_ip, unsigned int cpu)
 
 /*
  * Our CPUs' local APICs, from the boot record, and no other CPU, IO-APIC
- * or interrupt routing.
+ * or interrupt routing.  The CPUs the host may move in later are there
+ * as not present, as firmware lists hot-pluggable CPUs.
  */
 static void __init mk_parse_smp_config(void)
 {
@@ -176,21 +177,79 @@ static void __init mk_parse_smp_config(void)
 
 	register_lapic_address(APIC_DEFAULT_PHYS_BASE);
 	multikernel_topology_boot_cpu_is_bsp();
-	for (i = 1; i < mk_setup.nr_cpus; i++)
-		topology_register_apic(mk_setup.apic_ids[i], CPU_ACPIID_INVALID, true);
-	if (mk_setup.nr_cpus > 1)
+	for (i = 1; i < mk_setup.nr_possible; i++)
+		topology_register_apic(mk_setup.apic_ids[i], CPU_ACPIID_INVALID,
+				       i < mk_setup.nr_cpus);
+	if (mk_setup.nr_possible > 1)
 		apic_update_callback(wakeup_secondary_cpu_64, mk_wakeup_cpu);
 	smp_found_config = 1;
 }
 
-/* A CPU we take offline could not come back: it would not be parked. */
-static int __init mk_no_offlining(void)
+/* The present CPU with APIC id @apicid, or -ENODEV. */
+static int mk_cpu_of(u32 apicid)
 {
-	if (mk_is_instance() && mk_setup.nr_cpus > 1)
-		cpu_hotplug_disable_offlining();
-	return 0;
+	unsigned int cpu;
+
+	for_each_present_cpu(cpu)
+		if (per_cpu(x86_cpu_to_apicid, cpu) == apicid)
+			return cpu;
+	return -ENODEV;
 }
-early_initcall(mk_no_offlining);
+
+/**
+ * arch_multikernel_cpu_add - make a CPU the host moved in present
+ * @hw_id: its APIC id
+ *
+ * Context: process context; the CPU device hotplug lock is held.
+ *
+ * Return: its CPU number, to bring up; -ENODEV (the boot record does not
+ * name it), -EEXIST (it is ours already), or as arch_register_cpu().
+ */
+int arch_multikernel_cpu_add(u32 hw_id)
+{
+	unsigned int i;
+	int cpu, ret;
+
+	for (i = 1; i < mk_setup.nr_possible; i++)
+		if (mk_setup.apic_ids[i] == hw_id)
+			break;
+	if (i >= mk_setup.nr_possible)
+		return -ENODEV;
+	if (mk_cpu_of(hw_id) >= 0)
+		return -EEXIST;
+	cpu = topology_hotplug_apic(hw_id, CPU_ACPIID_INVALID);
+	if (cpu < 0)
+		return cpu;
+	ret = arch_register_cpu(cpu);
+	if (ret) {
+		topology_hotunplug_apic(cpu);
+		return ret;
+	}
+	return cpu;
+}
+
+/**
+ * arch_multikernel_cpu_find - the CPU the host wants back
+ * @hw_id: its APIC id
+ *
+ * Return: its CPU number, or -ENODEV.
+ */
+int arch_multikernel_cpu_find(u32 hw_id)
+{
+	return mk_cpu_of(hw_id);
+}
+
+/**
+ * arch_multikernel_cpu_gone - forget an offline CPU given back to the host
+ * @cpu: offline
+ *
+ * Context: the CPU device hotplug lock is held.
+ */
+void arch_multikernel_cpu_gone(unsigned int cpu)
+{
+	arch_unregister_cpu(cpu);
+	topology_hotunplug_apic(cpu);
+}
 
 static void mk_get_wallclock(struct timespec64 *now)
 {
@@ -300,8 +359,10 @@ static void __init mk_arch_setup(void)
 	if (mk_setup.version != MULTIKERNEL_SETUP_VERSION)
 		panic("multikernel: SETUP_MULTIKERNEL version %u, want %u",
 		      mk_setup.version, MULTIKERNEL_SETUP_VERSION);
-	if (!mk_setup.nr_cpus || mk_setup.nr_cpus > MULTIKERNEL_CPUS_MAX)
-		panic("multikernel: the host gave %u CPUs", mk_setup.nr_cpus);
+	if (!mk_setup.nr_cpus || mk_setup.nr_cpus > mk_setup.nr_possible ||
+	    mk_setup.nr_possible > MULTIKERNEL_CPUS_MAX)
+		panic("multikernel: the host gave %u CPUs of %u", mk_setup.nr_cpus,
+		      mk_setup.nr_possible);
 
 	mk_refuse_earlyprintk();
 

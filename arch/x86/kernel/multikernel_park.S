@@ -44,3 +44,18 @@ SYM_CODE_START_NOALIGN(mk_park_loop)
 	.globl	mk_park_loop_end
 mk_park_loop_end:
 SYM_CODE_END(mk_park_loop)
+
+/*
+ * void mk_park_jump(unsigned long cr3, unsigned long loop): on a host CPU
+ * that leaves the host for a running instance, interrupts off, CET off.
+ * @cr3 maps this code where it is and the park area at its physical
+ * address, where @loop is.
+ */
+	.text
+SYM_FUNC_START(mk_park_jump)
+	movq	%rdi, %cr3
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rsi
+	.globl	mk_park_jump_end
+mk_park_jump_end:
+SYM_FUNC_END(mk_park_jump)

@@ -17,6 +17,12 @@
  * answers MK_PARK_WOKEN, loads @cr3 (which must map the area at its
  * physical address too), takes the slot's end as its stack and jumps to
  * @vector.
+ *
+ * A CPU moved into a running instance comes from the host's page table,
+ * not through the image's relocate_kernel: mk_park_jump(), in the host's
+ * text, loads a second page table (MK_PARK_MOVE_PGT) that maps the area
+ * at its physical address and mk_park_jump() where the host has it, then
+ * jumps to the loop.
  */
 #define MK_PARK_CR3		0x800	/* u64, host: the loop's page table */
 #define MK_PARK_NEXT		0x808	/* u32, host: the slot of the CPU kicked */
@@ -28,7 +34,8 @@
 #define MK_PARK_SLOT_SHIFT	8
 #define MK_PARK_NR_SLOTS	32
 #define MK_PARK_PGT		0x3000	/* the loop's page table, up to 5 pages */
-#define MK_PARK_END		0x8000
+#define MK_PARK_MOVE_PGT	0x8000	/* the same and mk_park_jump(), up to 8 */
+#define MK_PARK_END		0x10000
 
 /* In a slot: */
 #define MK_SLOT_APICID		0	/* u32, host: the CPU's APIC id */
@@ -57,6 +64,8 @@ struct boot_params;
 struct kimage;
 
 extern const u8 mk_park_loop[], mk_park_loop_end[];
+void mk_park_jump(unsigned long cr3, unsigned long loop);
+extern const u8 mk_park_jump_end[];
 
 #ifdef CONFIG_MULTIKERNEL
 int multikernel_kick_ap(unsigned int cpu, void (*entry)(void));

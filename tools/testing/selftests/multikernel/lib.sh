@@ -227,7 +227,9 @@ mk_write() {
 	*"Invalid cross-device link"*)	echo EXDEV ;;
 	*"Connection timed out"*)	echo ETIMEDOUT ;;
 	*"Cannot allocate memory"*)	echo ENOMEM ;;
+	*"No such device or address"*)	echo ENXIO ;;
 	*"No such device"*)		echo ENODEV ;;
+	*"Remote I/O error"*)		echo EREMOTEIO ;;
 	*"Argument list too long"*)	echo E2BIG ;;
 	*"File exists"*)		echo EEXIST ;;
 	*"Address already in use"*)	echo EADDRINUSE ;;

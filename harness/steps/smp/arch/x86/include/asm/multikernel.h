@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x86 parts of multikernel: starting an instance on an offline CPU (host)
+ * and running as an instance (X86_SUBARCH_MULTIKERNEL).
+ */
+#ifndef _ASM_X86_MULTIKERNEL_H
+#define _ASM_X86_MULTIKERNEL_H
+
+/*
+ * The park area (x86): where an instance's CPUs other than its boot CPU
+ * wait until the instance wakes them, in the instance's communication
+ * area (MULTIKERNEL_PARK_SIZE bytes at its end).  The host copies
+ * mk_park_loop() to its start and builds a page table that maps the area
+ * at its physical address; each CPU gets a slot.  The instance wakes the
+ * CPU of a slot by writing @cr3 and @vector, then MK_PARK_WAKE to
+ * @command, as with the ACPI multiprocessor wake-up mailbox: the CPU
+ * answers MK_PARK_WOKEN, loads @cr3 (which must map the area at its
+ * physical address too), takes the slot's end as its stack and jumps to
+ * @vector.
+ */
+#define MK_PARK_CR3		0x800	/* u64, host: the loop's page table */
+#define MK_PARK_NEXT		0x808	/* u32, host: the slot of the CPU kicked */
+#define MK_PARK_GDTR		0x810	/* host: the loop's GDT ... */
+#define MK_PARK_IDTR		0x820	/* ... and an empty IDT */
+#define MK_PARK_GDT		0x840	/* null, 32-bit code, code (0x10), data */
+#define MK_PARK_GDT_SIZE	32
+#define MK_PARK_SLOTS		0x1000
+#define MK_PARK_SLOT_SHIFT	8
+#define MK_PARK_NR_SLOTS	32
+#define MK_PARK_PGT		0x3000	/* the loop's page table, up to 5 pages */
+#define MK_PARK_END		0x8000
+
+/* In a slot: */
+#define MK_SLOT_APICID		0	/* u32, host: the CPU's APIC id */
+#define MK_SLOT_PARKED		4	/* u32, CPU: 1 once it waits */
+#define MK_SLOT_COMMAND		8	/* u32, instance: MK_PARK_WAKE */
+#define MK_SLOT_CR3		16	/* u64, instance */
+#define MK_SLOT_VECTOR		24	/* u64, instance */
+
+#define MK_PARK_WAKE		1
+#define MK_PARK_WOKEN		2
+
+#ifndef __ASSEMBLER__
+#include <linux/types.h>
+
+struct mk_park_slot {
+	u32 apic_id;
+	u32 parked;
+	u32 command;
+	u32 reserved;
+	u64 cr3;
+	u64 vector;
+	u8 stack[(1 << MK_PARK_SLOT_SHIFT) - 32];
+};
+
+struct boot_params;
+struct kimage;
+
+extern const u8 mk_park_loop[], mk_park_loop_end[];
+
+#ifdef CONFIG_MULTIKERNEL
+int multikernel_kick_ap(unsigned int cpu, void (*entry)(void));
+int multikernel_reset_ap(unsigned int cpu);
+void multikernel_setup_boot_params(struct kimage *image,
+				   struct boot_params *params,
+				   unsigned long params_load_addr,
+				   unsigned int setup_data_offset);
+void multikernel_instance_early_setup(void);
+void multikernel_topology_boot_cpu_is_bsp(void);
+#else
+static inline void multikernel_instance_early_setup(void) { }
+#endif
+
+#endif /* !__ASSEMBLER__ */
+
+#endif /* _ASM_X86_MULTIKERNEL_H */

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x86 multikernel host: start an instance's kernel on one of the host's
+ * offline CPUs, stop it, and give it its boot parameters.
+ *
+ * Starting works as machine_kexec() does on the boot CPU, but on another
+ * CPU and without shutting anything down: the CPU is sent through the
+ * normal AP startup (multikernel_kick_ap()) into mk_ap_entry(), which
+ * jumps through relocate_kernel in the image's control page, on the
+ * identity map that machine_kexec_prepare() built at load time, to the
+ * image's entry (purgatory).  The image was copied into place at load
+ * time, so nothing is relocated.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/cc_platform.h>
+#include <linux/delay.h>
+#include <linux/io.h>
+#include <linux/kexec.h>
+#include <linux/multikernel.h>
+#include <linux/overflow.h>
+#include <linux/sizes.h>
+#include <linux/topology.h>
+
+#include <asm/apic.h>
+#include <asm/bootparam.h>
+#include <asm/desc_defs.h>
+#include <asm/init.h>
+#include <asm/cpu.h>
+#include <asm/e820/types.h>
+#include <asm/multikernel.h>
+#include <asm/sections.h>
+#include <asm/setup_data.h>
+#include <asm/tsc.h>
+
+static_assert(MK_PARK_END <= MULTIKERNEL_PARK_SIZE);
+static_assert(MULTIKERNEL_CPUS_MAX == MULTIKERNEL_INSTANCE_CPUS);
+static_assert(MULTIKERNEL_CPUS_MAX - 1 <= MK_PARK_NR_SLOTS);
+static_assert(sizeof(struct mk_park_slot) == 1 << MK_PARK_SLOT_SHIFT);
+static_assert(MK_PARK_SLOTS + MK_PARK_NR_SLOTS * sizeof(struct mk_park_slot) <= MK_PARK_PGT);
+
+/* How long a kicked CPU may take to reach mk_ap_entry(). */
+#define MK_ARRIVAL_TIMEOUT_MS	2000
+
+/* One start or stop at a time: the core serialises them (its instance lock). */
+static struct {
+	struct kimage *image;
+	unsigned long start;
+	int arrived;
+} mk_boot;
+
+/*
+ * Runs on the instance's CPU, in the host, on its idle stack, IRQs off.
+ * machine_kexec_prepare() copied relocate_kernel, with this image's page
+ * table and control page, into the control page at load time; call it
+ * there, as machine_kexec() does.
+ */
+static void __noreturn __nocfi mk_ap_entry(void)
+{
+	struct kimage *image = mk_boot.image;
+	void *control_page = page_address(image->control_code_page);
+	relocate_kernel_fn *relocate = control_page +
+		((unsigned long)relocate_kernel - (unsigned long)__relocate_kernel_start);
+	unsigned long head = image->head;
+	unsigned long start = mk_boot.start;
+
+	/* The host may reuse mk_boot from here on. */
+	smp_store_release(&mk_boot.arrived, 1);
+
+	cet_disable();
+	relocate(head, virt_to_phys(control_page), start, 0);
+	for (;;)
+		native_halt();
+}
+
+ANNOTATE_NOCFI_SYM(mk_ap_entry);
+
+/*
+ * Runs on a stopped instance's CPU, in the host, IRQs off: the CPU took
+ * INIT and the startup IPIs, so it no longer runs the instance's code.
+ */
+static void __noreturn mk_ap_stopped(void)
+{
+	/* Pairs with the acquire in mk_kick(). */
+	smp_store_release(&mk_boot.arrived, 1);
+	for (;;)
+		native_halt();
+}
+
+/* Send @cpu to @entry and wait until it says it got there. */
+static int mk_kick(unsigned int cpu, void (*entry)(void))
+{
+	int i, ret;
+
+	WRITE_ONCE(mk_boot.arrived, 0);
+	ret = multikernel_kick_ap(cpu, entry);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < MK_ARRIVAL_TIMEOUT_MS; i++) {
+		/* Pairs with the release in mk_ap_entry()/mk_ap_stopped(). */
+		if (smp_load_acquire(&mk_boot.arrived))
+			break;
+		usleep_range(1000, 2000);
+	}
+	arch_cpuhp_cleanup_kick_cpu(cpu);
+	if (!READ_ONCE(mk_boot.arrived))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* Send @cpu through relocate_kernel to @start, physical. */
+static int mk_enter(unsigned int cpu, struct kimage *image, unsigned long start)
+{
+	int ret;
+
+	mk_boot.image = image;
+	mk_boot.start = start;
+	ret = mk_kick(cpu, mk_ap_entry);
+	if (ret == -ETIMEDOUT) {
+		pr_err("CPU %u did not reach the instance entry\n", cpu);
+		multikernel_reset_ap(cpu);
+		return -EIO;
+	}
+	return ret;
+}
+
+/* The APIC ids of @cpus, the boot CPU (the lowest) first: the instance's order. */
+static void mk_apic_ids(const struct cpumask *cpus, u32 *ids, u32 *nr)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_cpu(cpu, cpus) {
+		if (n == MULTIKERNEL_CPUS_MAX)
+			break;
+		ids[n++] = apic->cpu_present_to_apicid(cpu);
+	}
+	*nr = n;
+}
+
+/* Page-table pages for kernel_ident_mapping_init(), from the park area. */
+struct mk_park_pgt {
+	void *next;
+	void *end;
+};
+
+static void *mk_park_alloc_pgt(void *context)
+{
+	struct mk_park_pgt *pgt = context;
+	void *page = pgt->next;
+
+	if (page == pgt->end)
+		return NULL;
+	pgt->next += PAGE_SIZE;
+	return page;
+}
+
+/*
+ * Fill the park area: the loop, its descriptor tables, a page table that
+ * maps the area at its physical address (in the area itself, as many
+ * levels as the kernel's, since CR4.LA57 stays), and the slots' APIC ids.
+ */
+static int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
+{
+	static const u64 gdt[] = {
+		0, 0x00cf9a000000ffffULL, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL,
+	};
+	struct mk_park_pgt pgt = {
+		.next	= area + MK_PARK_PGT + PAGE_SIZE,
+		.end	= area + MK_PARK_END,
+	};
+	struct x86_mapping_info info = {
+		.alloc_pgt_page	= mk_park_alloc_pgt,
+		.context	= &pgt,
+		.page_flag	= __PAGE_KERNEL_LARGE_EXEC,
+		.kernpg_flag	= _KERNPG_TABLE_NOENC,
+	};
+	struct desc_ptr *dt;
+	unsigned int i;
+
+	memset(area, 0, MK_PARK_END);
+	memcpy(area, mk_park_loop, mk_park_loop_end - mk_park_loop);
+	memcpy(area + MK_PARK_GDT, gdt, sizeof(gdt));
+	dt = area + MK_PARK_GDTR;
+	dt->size = MK_PARK_GDT_SIZE - 1;
+	dt->address = pa + MK_PARK_GDT;
+
+	/* The area is in the direct map: the pages' __pa() is right. */
+	if (kernel_ident_mapping_init(&info, area + MK_PARK_PGT, pa,
+				      pa + MULTIKERNEL_PARK_SIZE))
+		return -ENOMEM;
+	*(u64 *)(area + MK_PARK_CR3) = pa + MK_PARK_PGT;
+
+	for (i = 1; i < nr; i++) {
+		struct mk_park_slot *slot = area + MK_PARK_SLOTS +
+					    (i - 1) * sizeof(*slot);
+
+		slot->apic_id = ids[i];
+	}
+	return 0;
+}
+
+/* Wait until the CPU kicked into slot @n waits there. */
+static int mk_park_wait(void *area, unsigned int n)
+{
+	struct mk_park_slot *slot = area + MK_PARK_SLOTS + n * sizeof(*slot);
+	int i;
+
+	for (i = 0; i < MK_ARRIVAL_TIMEOUT_MS; i++) {
+		if (READ_ONCE(slot->parked))
+			return 0;
+		usleep_range(1000, 2000);
+	}
+	return -EIO;
+}
+
+/* Kick each CPU of @self but the boot CPU into its slot, one at a time. */
+static int mk_park_cpus(const struct multikernel_self *self,
+			struct kimage *image)
+{
+	unsigned int boot = cpumask_first(self->cpus), cpu, n = 0;
+	u32 ids[MULTIKERNEL_CPUS_MAX], nr;
+	void *area;
+	int ret = 0;
+
+	mk_apic_ids(self->cpus, ids, &nr);
+	if (nr == 1)
+		return 0;
+	if (WARN_ON_ONCE(mk_park_loop_end - mk_park_loop > MK_PARK_CR3))
+		return -EINVAL;
+	/* The loop's page table has no encryption bit. */
+	if (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT))
+		return -EOPNOTSUPP;
+	if (!IS_ALIGNED(self->park_base, MULTIKERNEL_PARK_SIZE))
+		return -EINVAL;
+
+	area = memremap(self->park_base, MULTIKERNEL_PARK_SIZE, MEMREMAP_WB);
+	if (!area)
+		return -ENOMEM;
+	ret = mk_park_fill(area, self->park_base, ids, nr);
+	if (ret)
+		goto unmap;
+	for_each_cpu(cpu, self->cpus) {
+		if (cpu == boot)
+			continue;
+		/*
+		 * relocate_kernel runs on a stack in the control page: one
+		 * CPU at a time, each gone to its slot before the next.
+		 */
+		WRITE_ONCE(*(u32 *)(area + MK_PARK_NEXT), n);
+		ret = mk_enter(cpu, image, self->park_base);
+		if (!ret)
+			ret = mk_park_wait(area, n);
+		if (ret) {
+			pr_err("CPU %u did not reach the park area: %d\n", cpu, ret);
+			break;
+		}
+		n++;
+	}
+unmap:
+	memunmap(area);
+	return ret;
+}
+
+/**
+ * arch_multikernel_start - start a loaded image on offline CPUs
+ * @self:  the instance: its CPUs, offline in the host, and park area
+ * @image: a KEXEC_TYPE_MULTIKERNEL image
+ *
+ * The CPUs but the first go to the park area, where the instance wakes
+ * them; the first (the boot CPU) then goes to the image's entry.
+ *
+ * Context: the CPU hotplug lock is held (for reading); starts and stops
+ * are serialised.
+ *
+ * Return: 0 once every CPU has left the host for the instance; -EIO when
+ * one did not get there in time, -EOPNOTSUPP for several CPUs on a host
+ * with memory encryption, or the error of
+ * multikernel_kick_ap().  On error, CPUs that left may still run the
+ * instance's code: stop them with arch_multikernel_stop().
+ */
+int arch_multikernel_start(const struct multikernel_self *self,
+			   struct kimage *image)
+{
+	return mk_park_cpus(self, image) ?:
+	       mk_enter(cpumask_first(self->cpus), image, image->start);
+}
+
+/**
+ * arch_multikernel_stop - stop an instance's CPU without its help
+ * @cpu: the instance's CPU
+ *
+ * INIT is not enough: a CPU in VMX root mode, or in SVM with GIF clear,
+ * does not take it and goes on running the instance.  So the CPU is sent
+ * INIT, then through the startup IPIs to a host stub that says it got
+ * there, then INIT again, to wait for the next start.  Only a CPU that
+ * reached the stub has proven that it stopped.
+ *
+ * Context: as arch_multikernel_start().
+ *
+ * Return: 0 once the CPU is proven stopped; -ETIMEDOUT when it did not
+ * reach the stub (it may still run the instance: reclaim nothing), or
+ * another error of multikernel_kick_ap() (-EINVAL: the CPU is online).
+ */
+int arch_multikernel_stop(unsigned int cpu)
+{
+	int ret;
+
+	ret = multikernel_reset_ap(cpu) ?: mk_kick(cpu, mk_ap_stopped);
+	if (ret)
+		return ret;
+	return multikernel_reset_ap(cpu);
+}
+
+/**
+ * arch_multikernel_halt_now - stop an instance's CPU at once
+ * @cpu: the instance's CPU
+ *
+ * Context: interrupts off (the ICR is written in two parts in xAPIC mode);
+ * hard interrupt handlers too.
+ *
+ * Sends INIT and waits for nothing (send_init_sequence() would wait
+ * init_udelay between assert and de-assert): a CPU that takes it stops running the
+ * instance there and then (a doorbell storm ends at once, not when the
+ * monitor gets to it).  It proves nothing: arch_multikernel_stop() must
+ * follow before anything is reclaimed.
+ */
+void arch_multikernel_halt_now(unsigned int cpu)
+{
+	apic_wait_icr_idle();
+	apic_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
+		       apic->cpu_present_to_apicid(cpu));
+}
+
+/**
+ * arch_multikernel_same_core - whether two CPUs are threads of one core
+ * @a: a present CPU, online or not
+ * @b: another
+ *
+ * Threads of a core share its caches, branch predictors and microcode:
+ * the host keeps them together.  From the APIC ids, which are known for
+ * offline CPUs too (the sibling masks are not).
+ *
+ * Return: true if they share a core.
+ */
+bool arch_multikernel_same_core(unsigned int a, unsigned int b)
+{
+	unsigned int shift = x86_topo_system.dom_shifts[TOPO_SMT_DOMAIN];
+
+	return apic->cpu_present_to_apicid(a) >> shift ==
+	       apic->cpu_present_to_apicid(b) >> shift;
+}
+
+/* What an instance must know of this host. */
+static void mk_fill_record(struct multikernel_setup_data *mk,
+			   const struct multikernel_self *self)
+{
+	memset(mk, 0, sizeof(*mk));
+	mk->version = MULTIKERNEL_SETUP_VERSION;
+	mk->id = self->id;
+	mk->tsc_khz = tsc_khz;
+	mk->lapic_timer_period = lapic_timer_period;
+	mk->hz = HZ;
+	mk->comm_base = self->comm_base;
+	mk->comm_size = self->comm_size;
+	mk->park_base = self->park_base;
+	mk_apic_ids(self->cpus, mk->apic_ids, &mk->nr_cpus);
+}
+
+/**
+ * arch_multikernel_boot_record - the record an instance's boot loader passes
+ * @self: the instance as it will see itself
+ * @buf:  where to put the record
+ * @size: room in @buf
+ *
+ * On x86 a struct multikernel_setup_data, to be passed as the data of a
+ * SETUP_MULTIKERNEL setup_data entry by loaders that build the boot
+ * parameters themselves (kexec_load()).
+ *
+ * Return: its size, or -ENOSPC.
+ */
+ssize_t arch_multikernel_boot_record(const struct multikernel_self *self,
+				     void *buf, size_t size)
+{
+	if (size < sizeof(struct multikernel_setup_data))
+		return -ENOSPC;
+	mk_fill_record(buf, self);
+	return sizeof(struct multikernel_setup_data);
+}
+
+/*
+ * Whether a kexec_load() image will boot as this instance: follow its
+ * boot_params to its SETUP_MULTIKERNEL record.  Everything read was
+ * written by userspace, so every address must lie in the instance's
+ * memory and the walk is bounded.
+ */
+static int mk_find_record(struct kimage *image,
+			  const struct multikernel_setup_data *exp)
+{
+	const struct resource *res = image->mk_res;
+	unsigned long i;
+
+	for (i = 0; i < image->nr_segments; i++) {
+		const struct kexec_segment *seg = &image->segment[i];
+		const struct boot_params *bp;
+		u64 pa;
+		int n;
+
+		if (seg->memsz < sizeof(*bp))
+			continue;
+		bp = phys_to_virt(seg->mem);
+		if (bp->hdr.header != 0x53726448 ||	/* "HdrS" */
+		    bp->hdr.hardware_subarch != X86_SUBARCH_MULTIKERNEL)
+			continue;
+
+		pa = bp->hdr.setup_data;
+		for (n = 0; pa && n < 16; n++) {
+			const struct setup_data *sd;
+			const struct multikernel_setup_data *mk;
+			u64 last;
+
+			if (pa < res->start ||
+			    check_add_overflow(pa, sizeof(*sd) + sizeof(*mk) - 1, &last) ||
+			    last > res->end)
+				return -EINVAL;
+			sd = phys_to_virt(pa);
+			if (sd->type != SETUP_MULTIKERNEL) {
+				pa = sd->next;
+				continue;
+			}
+			mk = (const void *)sd->data;
+			if (sd->len < sizeof(*mk) ||
+			    mk->version != MULTIKERNEL_SETUP_VERSION ||
+			    mk->id != exp->id ||
+			    mk->comm_base != exp->comm_base ||
+			    mk->park_base != exp->park_base ||
+			    mk->nr_cpus != exp->nr_cpus ||
+			    memcmp(mk->apic_ids, exp->apic_ids, sizeof(exp->apic_ids)))
+				return -EINVAL;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/**
+ * arch_multikernel_prepare - check that an image can be started
+ * @image: a KEXEC_TYPE_MULTIKERNEL image
+ *
+ * kexec_file_load() images got their SETUP_MULTIKERNEL record from the
+ * host; a kexec_load() image must carry one (from boot_record) that
+ * names this instance: its id, CPUs, communication and park areas.
+ *
+ * Return: 0, or -EINVAL for an image that would not boot as an instance.
+ */
+int arch_multikernel_prepare(struct kimage *image)
+{
+	struct multikernel_setup_data exp;
+	struct multikernel_self self;
+
+	if (image->file_mode)
+		return 0;
+	multikernel_image_self(image, &self);
+	mk_fill_record(&exp, &self);
+	return mk_find_record(image, &exp);
+}
+
+/**
+ * multikernel_setup_boot_params - boot parameters of a multikernel instance
+ * @image:            the KEXEC_TYPE_MULTIKERNEL image being loaded
+ * @params:           its boot_params, at @params_load_addr in its memory
+ * @params_load_addr: physical address of @params
+ * @setup_data_offset: free room in @params for a setup_data record
+ *
+ * The instance sees its own memory and nothing of the platform's firmware:
+ * no ACPI, no EFI, no screen; it learns that it is an instance, and where
+ * its communication area is, from the subarch and the SETUP_MULTIKERNEL
+ * record.
+ */
+void multikernel_setup_boot_params(struct kimage *image,
+				   struct boot_params *params,
+				   unsigned long params_load_addr,
+				   unsigned int setup_data_offset)
+{
+	struct setup_data *sd = (void *)params + setup_data_offset;
+	struct multikernel_setup_data *mk = (void *)sd->data;
+	struct resource *res = image->mk_res;
+	struct multikernel_self self;
+
+	params->hdr.hardware_subarch = X86_SUBARCH_MULTIKERNEL;
+	params->acpi_rsdp_addr = 0;
+	memset(&params->screen_info, 0, sizeof(params->screen_info));
+	memset(&params->efi_info, 0, sizeof(params->efi_info));
+
+	/* Two entries: the kernel ignores an e820 table with only one. */
+	params->e820_table[0].addr = res->start;
+	params->e820_table[0].size = SZ_1M;
+	params->e820_table[0].type = E820_TYPE_RAM;
+	params->e820_table[1].addr = res->start + SZ_1M;
+	params->e820_table[1].size = resource_size(res) - SZ_1M;
+	params->e820_table[1].type = E820_TYPE_RAM;
+	params->e820_entries = 2;
+
+	multikernel_image_self(image, &self);
+	mk_fill_record(mk, &self);
+
+	sd->type = SETUP_MULTIKERNEL;
+	sd->len = sizeof(*mk);
+	sd->next = params->hdr.setup_data;
+	params->hdr.setup_data = params_load_addr + setup_data_offset;
+}

@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Moving CPUs into and out of a running instance ("+N" and "-N" written
+# to instances/<id>/cpus) while a workload runs in it: the instance sees
+# the CPU come and go (nproc), the host sees it go and come back, and
+# the workload goes on.  Every refused move changes nothing, and an
+# instance that does not answer leaves every CPU where it was: the host
+# gets back a CPU it was moving in, the instance keeps one it was asked
+# for.  Needs a host with CPUs 1-3 (QEMU -smp 4).
+DIR="$(dirname "$(readlink -f "$0")")"
+. "$DIR"/../kselftest/ktap_helpers.sh
+. "$DIR"/lib.sh
+
+ktap_print_header
+mk_require_instances
+if [ "$(mk_last_cpu)" -lt 3 ]; then
+	ktap_skip_all "needs CPUs 0-3"
+	exit "$KSFT_SKIP"
+fi
+mk_snapshot
+LKDTM=/sys/kernel/debug/provoke-crash/DIRECT
+CPU=/sys/devices/system/cpu
+
+ktap_set_plan 6
+
+# sees ID CPUS N: the host lists CPUS for instance ID, which has N online.
+sees() {
+	s_cpus=$(cat $MK/instances/"$1"/cpus)
+	s_n=$(mk_inside "$1" nproc | tr -d '\r')
+	[ "$s_cpus" = "$2" ] && [ "$s_n" = "$3" ] && return 0
+	ktap_print_msg "instance $1: cpus '$s_cpus', nproc '$s_n'; wanted '$2', $3"
+	cat $MK/instances/"$1"/console | tail -n 5 | while read -r l; do
+		ktap_print_msg "instance $1: $l"
+	done
+	return 1
+}
+
+# host_cpu N STATE: host CPU N is online (1) or not (0).
+host_cpu() {
+	is "host CPU $1 online" "$(cat $CPU/cpu"$1"/online)" "$2"
+}
+
+# working ID: the workload started in instance ID still runs.
+working() {
+	mk_inside "$1" 'kill -0 $(cat /tmp/work) && echo alive' | grep -q alive && return 0
+	ktap_print_msg "instance $1: the workload is gone"
+	return 1
+}
+
+id=$(mk_spawn idle -s 2) && mk_wait_state "$id" running &&
+	console_wait "$id" "mk-instance: services up" || id=
+mk_inside "$id" "sh -c 'while :; do :; done' >/dev/null 2>&1 & echo \$! > /tmp/work" >/dev/null
+
+ok=1
+[ -n "$id" ] && writes "move in" $MK/instances/"$id"/cpus +3 0 &&
+	sees "$id" 2-3 2 && host_cpu 3 0 && working "$id" && ok=0
+mk_result "a CPU moves into a running instance, which brings it up" $ok
+
+ok=1
+[ -n "$id" ] && writes "move out" $MK/instances/"$id"/cpus -3 0 &&
+	sees "$id" 2 1 && host_cpu 3 1 && working "$id" && ok=0
+mk_result "the CPU moves back out: online in the host again" $ok
+
+# The same CPU in, out and in again, then its kill takes both back.
+ok=1
+[ -n "$id" ] && writes "in" $MK/instances/"$id"/cpus +3 0 &&
+	writes "out" $MK/instances/"$id"/cpus -3 0 &&
+	writes "in again" $MK/instances/"$id"/cpus +3 0 &&
+	sees "$id" 2-3 2 && working "$id" && ok=0
+# A task runs on the CPU moved in: the highest online one.
+mk_inside "$id" "taskset -c \$(sed 's/.*[-,]//' $CPU/online) echo ran" | grep -q ran || ok=1
+[ -n "$id" ] && { mk_finish "$id" || ok=1; }
+mk_result "in, out and in again; killing it gives both CPUs back" $ok
+
+# refused VALUE ERRNO: moving VALUE fails with ERRNO and changes nothing.
+refused() {
+	r_on=$(cat $CPU/online)
+	writes "move" $MK/instances/"$id"/cpus "$1" "$2" &&
+		is "host CPUs after '$1'" "$(cat $CPU/online)" "$r_on" &&
+		is "its CPUs after '$1'" "$(cat $MK/instances/"$id"/cpus)" 2
+}
+
+ok=1
+if id=$(mk_spawn idle -s 2) && mk_wait_state "$id" running; then
+	ok=0
+	refused 3 EINVAL || ok=1		# no sign
+	refused +x EINVAL || ok=1
+	refused +0 EINVAL || ok=1		# the host's boot CPU
+	refused -2 EINVAL || ok=1		# the instance's boot CPU
+	refused +2 EBUSY || ok=1		# its own
+	refused -3 ENXIO || ok=1		# not its
+	refused +4095 ENODEV || ok=1
+	if echo "8 1 2M" > $MK/create; then	# another instance's
+		refused +1 EBUSY || ok=1
+		echo 8 > $MK/destroy
+	else
+		ok=1
+	fi
+	mk_finish "$id" || ok=1
+fi
+mk_result "bad moves are refused with their errno, nothing changes" $ok
+
+ok=1
+if id=$(mk_spawn idle -s 2); then
+	kexec -m --kill --id="$id" && writes "stopped" $MK/instances/"$id"/cpus +3 EINVAL && ok=0
+	mk_finish "$id" || ok=1
+fi
+mk_result "an instance that does not run takes no CPU" $ok
+
+# Every CPU of the instance spins with interrupts off: it answers nothing.
+# The heartbeat timeout is raised so that it stays running meanwhile.
+ok=1
+hb=$(cat $MK/heartbeat_timeout_ms)
+echo 60000 > $MK/heartbeat_timeout_ms
+if id=$(mk_spawn idle -s 2-3) && mk_wait_state "$id" running &&
+   console_wait "$id" "mk-instance: services up"; then
+	mk_inside "$id" "(taskset -c 1 sh -c 'echo HARDLOCKUP > $LKDTM' &); taskset -c 0 sh -c 'echo HARDLOCKUP > $LKDTM'" >/dev/null 2>&1 &
+	sleep 3
+	writes "silent, in" $MK/instances/"$id"/cpus +1 ETIMEDOUT &&
+		host_cpu 1 1 &&
+		writes "silent, out" $MK/instances/"$id"/cpus -3 ETIMEDOUT &&
+		host_cpu 3 0 && is "its CPUs" "$(cat $MK/instances/"$id"/cpus)" 2-3 &&
+		is "state" "$(mk_state "$id")" running && ok=0
+	kexec -m --kill --id="$id" || ok=1
+	wait
+	kexec -m -u --id="$id" >/dev/null || ok=1
+	mk_host_unchanged || ok=1
+fi
+echo "$hb" > $MK/heartbeat_timeout_ms
+mk_result "an instance that does not answer: ETIMEDOUT, every CPU where it was" $ok
+
+ktap_finished

@@ -8,7 +8,9 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
+#include <linux/delay.h>
 #include <linux/ioport.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
@@ -259,24 +261,69 @@ static struct notifier_block mk_pm_nb = {
 	.notifier_call = mk_pm_notify,
 };
 
+/* How long the host's reboot waits for its instances to stop. */
+#define MK_REBOOT_STOP_MS	5000
+
+/* Ask every running instance to stop; whether any was. */
+static bool mk_reboot_ask(void)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+	bool any = false;
+
+	mutex_lock(&mk_lock);
+	xa_for_each(&mk_instances, id, inst) {
+		inst->host_down = !mk_instance_stop_locked(inst);
+		any |= inst->host_down;
+	}
+	mutex_unlock(&mk_lock);
+	return any;
+}
+
+/* Whether an instance asked to stop still executes. */
+static bool mk_reboot_waiting(void)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+	bool any = false;
+
+	mutex_lock(&mk_lock);
+	xa_for_each(&mk_instances, id, inst)
+		any |= inst->host_down && mk_instance_executing(inst);
+	mutex_unlock(&mk_lock);
+	return any;
+}
+
 /*
- * Reboot, halt and power off end the machine the instances run on: stop
- * their CPUs first, so that no instance runs on into firmware or into
- * the next kernel's memory (a warm reset need not reset its CPU).
+ * Reboot, halt and power off end the machine the instances run on: ask
+ * the running ones to stop, wait up to MK_REBOOT_STOP_MS, then stop the
+ * CPUs of any that still executes, so that no instance runs on into
+ * firmware or into the next kernel's memory (a warm reset need not reset
+ * its CPU).
  */
 static int mk_reboot_notify(struct notifier_block *nb, unsigned long action,
 			    void *unused)
 {
+	const char *what = action == SYS_POWER_OFF ? "power off" :
+			   action == SYS_HALT ? "halt" : "restart";
+	unsigned long end = jiffies + msecs_to_jiffies(MK_REBOOT_STOP_MS);
 	struct mk_instance *inst;
 	unsigned long id;
 
+	if (mk_reboot_ask())
+		while (mk_reboot_waiting() && time_before(jiffies, end))
+			msleep(50);
+
 	mutex_lock(&mk_lock);
 	xa_for_each(&mk_instances, id, inst) {
-		if (!mk_instance_executing(inst))
+		if (!mk_instance_executing(inst)) {
+			if (inst->host_down)
+				pr_info("instance %lu: stopped for the host's %s\n",
+					id, what);
 			continue;
-		pr_warn("instance %lu: killed for the host's %s\n", id,
-			action == SYS_POWER_OFF ? "power off" :
-			action == SYS_HALT ? "halt" : "restart");
+		}
+		pr_warn("instance %lu: %skilled for the host's %s\n", id,
+			inst->host_down ? "did not stop in time: " : "", what);
 		if (mk_instance_kill_locked(inst))
 			pr_err("instance %lu: its CPUs did not stop\n", id);
 	}

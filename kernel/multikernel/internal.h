@@ -220,6 +220,8 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * @peer:           its end of the message layer
  * @started:        boottime (ns) of the last start
  * @boot_ns:        from the last start to running, 0 until then
+ * @stop_asked:     boottime (ns) of the last stop request
+ * @host_down:      the host's reboot asked it to stop
  * @beat:           the heartbeat last seen
  * @beat_time:      boottime (ns) when @beat changed
  * @reason:         why the host stopped it, or NULL; under mk_lock
@@ -254,6 +256,8 @@ struct mk_instance {
 	struct mk_peer peer;
 	u64 started;
 	u64 boot_ns;
+	u64 stop_asked;
+	bool host_down;
 	u64 beat;
 	u64 beat_time;
 	const char *reason;
@@ -290,6 +294,7 @@ bool mk_instance_executing(struct mk_instance *inst);
 
 int mk_instance_start(int id);
 int mk_instance_stop(int id);
+int mk_instance_stop_locked(struct mk_instance *inst);
 int mk_instance_kill(int id);
 int mk_instance_kill_locked(struct mk_instance *inst);
 int mk_instance_stop_cpu(struct mk_instance *inst);
@@ -338,6 +343,8 @@ static inline bool mk_should_fail_stop(void)
 
 /* Heartbeat and reports (monitor.c). */
 extern unsigned int mk_heartbeat_timeout_ms;
+extern unsigned int mk_start_timeout_ms;
+extern unsigned int mk_stop_timeout_ms;
 void mk_monitor_kick(void);
 void mk_monitor_check(struct mk_instance *inst);
 

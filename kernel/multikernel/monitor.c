@@ -9,7 +9,8 @@
  * Reading sysfs changes nothing.  An instance whose heartbeat
  * stood still for mk_heartbeat_timeout_ms is hung; it is running again
  * when the heartbeat moves.  One that rings its doorbell for nothing too
- * often is stopped (doorbell.c).  What the instance wrote is untrusted:
+ * often is stopped (doorbell.c), and so is one that takes too long to
+ * start or to stop.  What the instance wrote is untrusted:
  * only the transitions below are taken.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
@@ -27,6 +28,9 @@
 
 /* /sys/kernel/multikernel/heartbeat_timeout_ms */
 unsigned int mk_heartbeat_timeout_ms = 2000;
+/* /sys/kernel/multikernel/{start,stop}_timeout_ms */
+unsigned int mk_start_timeout_ms = 60000;
+unsigned int mk_stop_timeout_ms = 30000;
 
 static void mk_monitor_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mk_monitor_work, mk_monitor_fn);
@@ -79,6 +83,38 @@ static void mk_check_heartbeat(struct mk_instance *inst)
 	}
 }
 
+/*
+ * An instance that does not report running within mk_start_timeout_ms of
+ * its start, or stopped within mk_stop_timeout_ms of the request, is
+ * stopped without its help: crashed, with the reason.
+ */
+static void mk_check_timeout(struct mk_instance *inst)
+{
+	u64 now = ktime_get_boottime_ns(), since;
+	unsigned int limit;
+	const char *what;
+
+	if (inst->state == MK_STATE_STARTING) {
+		since = inst->started;
+		limit = READ_ONCE(mk_start_timeout_ms);
+		what = "start timeout";
+	} else if (inst->state == MK_STATE_STOPPING) {
+		since = inst->stop_asked;
+		limit = READ_ONCE(mk_stop_timeout_ms);
+		what = "stop timeout";
+	} else {
+		return;
+	}
+	if (now - since <= (u64)limit * NSEC_PER_MSEC)
+		return;
+	if (mk_instance_stop_cpu(inst))
+		return;
+	pr_err("instance %d: %s: no report in %u ms, stopped\n", inst->id,
+	       what, limit);
+	WRITE_ONCE(inst->reason, what);
+	mk_instance_set_state(inst, MK_STATE_CRASHED);
+}
+
 /**
  * mk_instance_refresh - take what a started instance reported
  * @inst: the instance; mk_lock held
@@ -129,8 +165,9 @@ void mk_instance_refresh(struct mk_instance *inst)
 			return;
 		}
 		mk_check_heartbeat(inst);
-		return;
+		break;
 	default:
-		return;
+		break;
 	}
+	mk_check_timeout(inst);
 }

@@ -94,28 +94,30 @@ unlock:
  */
 int mk_instance_stop(int id)
 {
-	struct mk_msg_hdr hdr = { .type = MK_MSG_SHUTDOWN };
 	struct mk_instance *inst;
 	int ret;
 
 	mutex_lock(&mk_lock);
 	inst = mk_instance_find(id);
-	if (!inst) {
-		ret = -ENOENT;
-	} else {
-		mk_instance_refresh(inst);
-		if (inst->state != MK_STATE_RUNNING) {
-			ret = -EINVAL;
-		} else {
-			ret = mk_peer_send(&inst->peer, &hdr, NULL, 0);
-			if (ret)
-				ret = -EBUSY;
-			else
-				mk_instance_set_state(inst, MK_STATE_STOPPING);
-		}
-	}
+	ret = inst ? mk_instance_stop_locked(inst) : -ENOENT;
 	mutex_unlock(&mk_lock);
 	return ret;
+}
+
+/* As mk_instance_stop(), for an instance; mk_lock held. */
+int mk_instance_stop_locked(struct mk_instance *inst)
+{
+	struct mk_msg_hdr hdr = { .type = MK_MSG_SHUTDOWN };
+
+	lockdep_assert_held(&mk_lock);
+	mk_instance_refresh(inst);
+	if (inst->state != MK_STATE_RUNNING)
+		return -EINVAL;
+	if (mk_peer_send(&inst->peer, &hdr, NULL, 0))
+		return -EBUSY;
+	inst->stop_asked = ktime_get_boottime_ns();
+	mk_instance_set_state(inst, MK_STATE_STOPPING);
+	return 0;
 }
 
 /**

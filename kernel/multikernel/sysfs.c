@@ -149,6 +149,40 @@ static ssize_t heartbeat_timeout_ms_store(struct kobject *kobj,
 static struct kobj_attribute heartbeat_timeout_ms_attr =
 	__ATTR_RW(heartbeat_timeout_ms);
 
+static ssize_t start_timeout_ms_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(mk_start_timeout_ms));
+}
+
+/* From start to running: 100 ms to 10 minutes. */
+static ssize_t start_timeout_ms_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	return mk_store_setting(&mk_start_timeout_ms, buf, count, 100, 600000,
+				false);
+}
+
+static struct kobj_attribute start_timeout_ms_attr = __ATTR_RW(start_timeout_ms);
+
+static ssize_t stop_timeout_ms_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(mk_stop_timeout_ms));
+}
+
+/* From a stop request to stopped: 100 ms to 10 minutes. */
+static ssize_t stop_timeout_ms_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
+{
+	return mk_store_setting(&mk_stop_timeout_ms, buf, count, 100, 600000,
+				false);
+}
+
+static struct kobj_attribute stop_timeout_ms_attr = __ATTR_RW(stop_timeout_ms);
+
 static ssize_t doorbell_limit_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
@@ -170,6 +204,8 @@ static struct attribute *mk_top_attrs[] = {
 	&create_attr.attr,
 	&destroy_attr.attr,
 	&heartbeat_timeout_ms_attr.attr,
+	&start_timeout_ms_attr.attr,
+	&stop_timeout_ms_attr.attr,
 	&doorbell_limit_attr.attr,
 	NULL
 };

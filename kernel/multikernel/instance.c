@@ -112,6 +112,8 @@ void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
 	if (state == MK_STATE_RUNNING && inst->state == MK_STATE_STARTING)
 		inst->boot_ns = ktime_get_boottime_ns() - inst->started;
 	WRITE_ONCE(inst->state, state);
+	if (state == MK_STATE_CRASHED || state == MK_STATE_HUNG)
+		mk_recovery_crashed(inst);
 	if (!was && mk_state_connected(state)) {
 		WRITE_ONCE(inst->peer.vsock_cid, inst->vsock_cid);
 		mk_peer_attach(&inst->peer, inst->comm, true);
@@ -447,6 +449,7 @@ int mk_instance_create(int id, const struct cpumask *cpus, u64 size)
 	inst->mem_size = size;
 	inst->state = MK_STATE_EMPTY;
 	inst->vsock_cid = mk_default_cid(inst);
+	mk_recovery_init(inst);
 
 	ret = mk_pool_alloc(&mk_host_pool, size, &inst->mem_base);
 	if (ret) {
@@ -533,6 +536,8 @@ void mk_instance_teardown(struct mk_instance *inst)
 	inst->channels = false;
 	kimage_free(inst->image);
 	inst->image = NULL;
+	mk_pristine_free(inst);
+	mk_recovery_free(inst);
 	if (xa_load(&mk_instances, inst->id) == inst)
 		xa_erase(&mk_instances, inst->id);
 	mk_doorbell_destroy(inst);
@@ -586,6 +591,7 @@ int mk_instance_destroy(int id)
 	 * cannot be found by id.
 	 */
 	mk_sysfs_del_instance(inst);
+	mk_recovery_stop(inst);
 	kimage_free(image);
 	mutex_lock(&mk_lock);
 	mk_instance_teardown(inst);

@@ -213,6 +213,13 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * @res_name:       storage for @mem_res.name
  * @state:          where it is in its life; changed under mk_lock
  * @image:          the loaded kernel, NULL when empty; under the kexec lock
+ * @pristine:       a copy of what its load put into its memory (restart.c)
+ * @recovery:       restart it after a crash or hang (recovery.c)
+ * @recoveries:     restarts in the current row
+ * @recovery_work:  the next restart
+ * @crash_count:    crashes and hangs since it was created
+ * @crash_log:      its kernel log at the last crash or hang, or NULL
+ * @crash_log_len:  bytes in @crash_log
  * @comm_base:      physical address of its communication area
  * @comm:           the area, mapped
  * @comm_res:       "Multikernel instance <id> comm" in /proc/iomem
@@ -249,6 +256,13 @@ struct mk_instance {
 	char res_name[32];
 	enum mk_state state;
 	struct kimage *image;
+	struct mk_pristine *pristine;
+	bool recovery;
+	unsigned int recoveries;
+	struct delayed_work recovery_work;
+	unsigned int crash_count;
+	char *crash_log;
+	size_t crash_log_len;
 	phys_addr_t comm_base;
 	struct mk_comm *comm;
 	struct resource comm_res;
@@ -308,6 +322,20 @@ int mk_cpus_take(struct mk_instance *inst);
 void mk_cpus_give_back(struct mk_instance *inst);
 int mk_cpus_take_one(struct mk_instance *inst, unsigned int cpu);
 void mk_cpus_give_back_one(struct mk_instance *inst, unsigned int cpu);
+
+/* Restarting in place (restart.c). */
+struct mk_pristine;
+int mk_pristine_save(struct mk_instance *inst);
+int mk_pristine_restore(struct mk_instance *inst);
+size_t mk_pristine_bytes(struct mk_instance *inst);
+void mk_pristine_free(struct mk_instance *inst);
+
+/* After a crash or hang (recovery.c). */
+extern const struct attribute_group mk_recovery_group;
+void mk_recovery_init(struct mk_instance *inst);
+void mk_recovery_stop(struct mk_instance *inst);
+void mk_recovery_free(struct mk_instance *inst);
+void mk_recovery_crashed(struct mk_instance *inst);
 
 /* Moving CPUs into and out of running instances (move.c). */
 int mk_instance_move_cpu(int id, const char *buf);

@@ -110,8 +110,13 @@ void multikernel_kexec_done(unsigned long flags)
 
 	mutex_lock(&mk_lock);
 	inst = mk_instance_find(KEXEC_MK_ID_OF(flags));
-	if (inst && !mk_instance_executing(inst))
+	if (inst && !mk_instance_executing(inst)) {
+		if (inst->image)
+			mk_pristine_save(inst);
+		else
+			mk_pristine_free(inst);
 		mk_instance_set_state(inst, inst->image ? MK_STATE_LOADED : MK_STATE_EMPTY);
+	}
 	mutex_unlock(&mk_lock);
 }
 

@@ -17,13 +17,42 @@
 #include "../kexec_internal.h"
 #include "internal.h"
 
+/*
+ * Whether @inst may start: it is loaded, or stopped or crashed with its
+ * image's copy back in place.  mk_lock held.
+ */
+static int mk_instance_restart_prepare(struct mk_instance *inst)
+{
+	mk_instance_refresh(inst);
+	switch (inst->state) {
+	case MK_STATE_EMPTY:
+	case MK_STATE_LOADED:
+		return 0;
+	case MK_STATE_STOPPED:
+	case MK_STATE_CRASHED:
+		break;
+	default:
+		return -EBUSY;
+	}
+	if (!inst->image)
+		return -ENOEXEC;
+	/* Its boot record names the CPUs it was loaded for. */
+	if (!cpumask_equal(&inst->cpus, &inst->boot_cpus))
+		return -EINVAL;
+	return mk_pristine_restore(inst);
+}
+
 /**
  * mk_instance_start - start the kernel loaded into an instance
  * @id: the instance
  *
- * Return: 0; -EBUSY (executing or stopped, or a kexec load is in
- * progress), -ENOENT, -ENOEXEC (nothing loaded), -EINVAL (the image
- * would not boot as an instance) or the architecture's error.
+ * A stopped or crashed instance restarts in place: the copy of what its
+ * load put into its memory goes back first (restart.c).
+ *
+ * Return: 0; -EBUSY (executing or lost, or a kexec load is in
+ * progress), -ENOENT, -ENOEXEC (nothing loaded, or no copy to restart
+ * from), -EINVAL (the image would not boot as an instance, or CPUs were
+ * moved since it was loaded), -ENOMEM, or the architecture's error.
  */
 int mk_instance_start(int id)
 {
@@ -37,11 +66,11 @@ int mk_instance_start(int id)
 	inst = mk_instance_find(id);
 	if (!inst)
 		ret = -ENOENT;
-	else if (inst->state != MK_STATE_EMPTY && inst->state != MK_STATE_LOADED)
-		ret = -EBUSY;
-	else if (!inst->image)
+	else
+		ret = mk_instance_restart_prepare(inst);
+	if (!ret && !inst->image)
 		ret = -ENOEXEC;
-	else if (arch_multikernel_prepare(inst->image))
+	else if (!ret && arch_multikernel_prepare(inst->image))
 		ret = -EINVAL;
 	/*
 	 * Loads and destroy leave an executing instance alone, so its image

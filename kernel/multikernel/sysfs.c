@@ -448,7 +448,12 @@ static const struct attribute_group mk_instance_group = {
 	.attrs		= mk_instance_attrs,
 	.bin_attrs	= mk_instance_bin_attrs,
 };
-__ATTRIBUTE_GROUPS(mk_instance);
+
+static const struct attribute_group *mk_instance_groups[] = {
+	&mk_instance_group,
+	&mk_recovery_group,
+	NULL
+};
 
 static void mk_instance_release(struct kobject *kobj)
 {

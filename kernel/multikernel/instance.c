@@ -266,6 +266,9 @@ static struct notifier_block mk_pm_nb = {
 /* How long the host's reboot waits for its instances to stop. */
 #define MK_REBOOT_STOP_MS	5000
 
+/* Set once the host reboots, halts or powers off; under mk_lock. */
+bool mk_host_going_down;
+
 /* Ask every running instance to stop; whether any was. */
 static bool mk_reboot_ask(void)
 {
@@ -274,6 +277,8 @@ static bool mk_reboot_ask(void)
 	bool any = false;
 
 	mutex_lock(&mk_lock);
+	/* Nothing starts from now on (a restart, a recovery). */
+	mk_host_going_down = true;
 	xa_for_each(&mk_instances, id, inst) {
 		inst->host_down = !mk_instance_stop_locked(inst);
 		any |= inst->host_down;

@@ -289,6 +289,7 @@ struct mk_instance {
 
 /* Serialises instance creation, destruction and state changes. */
 extern struct mutex mk_lock;
+extern bool mk_host_going_down;
 bool mk_kexec_trylock(void);
 void mk_kexec_unlock(void);
 

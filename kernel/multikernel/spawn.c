@@ -49,8 +49,8 @@ static int mk_instance_restart_prepare(struct mk_instance *inst)
  * A stopped or crashed instance restarts in place: the copy of what its
  * load put into its memory goes back first (restart.c).
  *
- * Return: 0; -EBUSY (executing or lost, or a kexec load is in
- * progress), -ENOENT, -ENOEXEC (nothing loaded, or no copy to restart
+ * Return: 0; -EBUSY (executing or lost, a kexec load is in progress, or
+ * the host is going down), -ENOENT, -ENOEXEC (nothing loaded, or no copy to restart
  * from), -EINVAL (the image would not boot as an instance, or CPUs were
  * moved since it was loaded), -ENOMEM, or the architecture's error.
  */
@@ -66,6 +66,8 @@ int mk_instance_start(int id)
 	inst = mk_instance_find(id);
 	if (!inst)
 		ret = -ENOENT;
+	else if (mk_host_going_down)
+		ret = -EBUSY;
 	else
 		ret = mk_instance_restart_prepare(inst);
 	if (!ret && !inst->image)

@@ -115,7 +115,8 @@ hb=$(cat $MK/heartbeat_timeout_ms)
 echo 60000 > $MK/heartbeat_timeout_ms
 if id=$(mk_spawn idle -s 2-3) && mk_wait_state "$id" running &&
    console_wait "$id" "mk-instance: services up"; then
-	mk_inside "$id" "(taskset -c 1 sh -c 'echo HARDLOCKUP > $LKDTM' &); taskset -c 0 sh -c 'echo HARDLOCKUP > $LKDTM'" >/dev/null 2>&1 &
+	spin="sh -c 'echo HARDLOCKUP > $LKDTM'"
+	mk_inside "$id" "(taskset -c 1 $spin &); taskset -c 0 $spin" >/dev/null 2>&1 &
 	sleep 3
 	writes "silent, in" $MK/instances/"$id"/cpus +1 ETIMEDOUT &&
 		host_cpu 1 1 &&

@@ -26,7 +26,8 @@ crashes() {
 	until [ "$(cat $MK/instances/"$1"/crash_count)" = "$2" ]; do
 		c_i=$((c_i + 1))
 		if [ $c_i -gt 300 ]; then
-			ktap_print_msg "crash_count $(cat $MK/instances/"$1"/crash_count), wanted $2"
+			c_n=$(cat $MK/instances/"$1"/crash_count)
+			ktap_print_msg "crash_count $c_n, wanted $2"
 			return 1
 		fi
 		sleep 0.2

@@ -197,6 +197,13 @@ if boot bad-overlap mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_p
 	ktap bad-overlap kselftest
 	log_has bad-overlap "multikernel: ignoring multikernel_pool=64M@16M: [0x1000000-0x4ffffff] overlaps memory already in use"
 fi
+# Live update: the host kexecs twice into the same bzImage while an
+# instance runs (liveupdate_test.sh, a KTAP section per host kernel).
+if boot liveupdate mk.run=liveupdate kho=on multikernel_pool=512M@1G; then
+	for s in lu1 lu2 lu3; do ktap liveupdate $s; done
+	log_has liveupdate "multikernel: instance 1: handed over to the next kernel"
+	log_has liveupdate "multikernel: instance 1: adopted, running on CPUs 2-3"
+fi
 
 # The debug kernel runs every test (KUnit and the whole kselftest suite),
 # then looks for leaks: any lockdep, RCU, sleep-in-atomic, debug-objects or

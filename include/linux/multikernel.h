@@ -79,6 +79,7 @@ void multikernel_kexec_done(unsigned long flags);
 int multikernel_reboot(unsigned int cmd, void __user *arg);
 bool multikernel_cpus_owned(void);
 int multikernel_host_kexec_check(void);
+void multikernel_host_image(struct kimage *image);
 
 /* Provided by the architecture. */
 struct multikernel_self;
@@ -232,6 +233,7 @@ static inline bool multikernel_cpus_owned(void)
 	return false;
 }
 
+static inline void multikernel_host_image(struct kimage *image) { }
 static inline int multikernel_host_kexec_check(void)
 {
 	return 0;

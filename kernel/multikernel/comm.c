@@ -16,6 +16,24 @@
 #include "comm.h"
 #include "internal.h"
 
+/* Map @inst->comm_base, taken from the pool, and show it in /proc/iomem. */
+static int mk_comm_map(struct mk_instance *inst)
+{
+	inst->comm = memremap(inst->comm_base, MK_COMM_SIZE, MEMREMAP_WB);
+	if (!inst->comm) {
+		mk_pool_free(&mk_host_pool, inst->comm_base, MK_COMM_SIZE);
+		return -ENOMEM;
+	}
+	snprintf(inst->comm_res_name, sizeof(inst->comm_res_name),
+		 "Multikernel instance %d comm", inst->id);
+	inst->comm_res.name = inst->comm_res_name;
+	inst->comm_res.start = inst->comm_base;
+	inst->comm_res.end = inst->comm_base + MK_COMM_SIZE - 1;
+	inst->comm_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
+	insert_resource(&iomem_resource, &inst->comm_res);
+	return 0;
+}
+
 /**
  * mk_comm_create - give an instance its communication area
  * @inst: the instance being created
@@ -28,24 +46,29 @@ int mk_comm_create(struct mk_instance *inst)
 
 	if (mk_pool_alloc(&mk_host_pool, MK_COMM_SIZE, &inst->comm_base))
 		return -ENOMEM;
-	inst->comm = memremap(inst->comm_base, MK_COMM_SIZE, MEMREMAP_WB);
-	if (!inst->comm) {
-		mk_pool_free(&mk_host_pool, inst->comm_base, MK_COMM_SIZE);
+	if (mk_comm_map(inst))
 		return -ENOMEM;
-	}
 	/* Page by page: the area is over a megabyte. */
 	for (off = 0; off < sizeof(*inst->comm); off += PAGE_SIZE)
 		memset((void *)inst->comm + off, 0,
 		       min_t(size_t, PAGE_SIZE, sizeof(*inst->comm) - off));
-
-	snprintf(inst->comm_res_name, sizeof(inst->comm_res_name),
-		 "Multikernel instance %d comm", inst->id);
-	inst->comm_res.name = inst->comm_res_name;
-	inst->comm_res.start = inst->comm_base;
-	inst->comm_res.end = inst->comm_base + MK_COMM_SIZE - 1;
-	inst->comm_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
-	insert_resource(&iomem_resource, &inst->comm_res);
 	return 0;
+}
+
+/**
+ * mk_comm_adopt - take over the area a previous host kernel gave @inst
+ * @inst: the instance being adopted; @inst->comm_base set
+ *
+ * The area is used as it is: the instance runs.
+ *
+ * Return: 0, -ENOMEM, or as mk_pool_alloc_at().
+ */
+int mk_comm_adopt(struct mk_instance *inst)
+{
+	int ret;
+
+	ret = mk_pool_alloc_at(&mk_host_pool, inst->comm_base, MK_COMM_SIZE);
+	return ret ?: mk_comm_map(inst);
 }
 
 void mk_comm_destroy(struct mk_instance *inst)

@@ -22,7 +22,7 @@
 #include <asm/page.h>
 
 #define MK_COMM_MAGIC		0x4d4b434dU	/* "MKCM" */
-#define MK_COMM_VERSION		3
+#define MK_COMM_VERSION		4
 #define MK_COMM_SIZE		SZ_4M
 
 /* Messages in flight per direction; a power of two. */
@@ -45,6 +45,8 @@
 #define MK_MSG_CPU_ADD		6	/* request: bring up this CPU (u32 hw id) */
 #define MK_MSG_CPU_REMOVE	7	/* request: give back this CPU (u32 hw id) */
 /* Both are answered with an s32: 0, or why not (-errno). */
+#define MK_MSG_HOST_AWAY	8	/* request: the host kexecs; ring nothing */
+/* Answered empty, once the instance rings no more (handover.c). */
 
 /**
  * struct mk_msg_hdr - the header of one message in a ring slot
@@ -118,6 +120,11 @@ struct mk_console_ring {
  *                arch_multikernel_ring_doorbell()); changes when the host
  *                moves the instance's interrupt to another CPU
  * @vsock_cid:    by the host: the instance's AF_VSOCK address
+ * @host_heartbeat: incremented by the host each time it looks at the
+ *                instance, at least every MK_HEARTBEAT_MS
+ * @host_epoch:   by the host: host kernels the instance was handed over to
+ * @host_away_ms: by the instance: how long @host_heartbeat stood still
+ *                across the last host update, as the instance measured it
  * @release:      the instance's kernel release, NUL terminated
  * @crash_reason: the instance's panic message, NUL terminated
  * @console:      the instance's kernel log
@@ -132,6 +139,9 @@ struct mk_comm {
 	u64 uptime_ms;
 	u64 doorbell;
 	u32 vsock_cid;
+	u64 host_heartbeat;
+	u32 host_epoch;
+	u32 host_away_ms;
 	char release[MK_RELEASE_LEN];
 	char crash_reason[MK_CRASH_LEN];
 	struct mk_console_ring console __aligned(PAGE_SIZE);

@@ -304,6 +304,53 @@ void mk_cpus_give_back_one(struct mk_instance *inst, unsigned int cpu)
 	arch_smt_update();
 }
 
+/**
+ * mk_cpu_of_hw_id - the present CPU with a hardware id
+ * @hw_id: as arch_multikernel_hw_id() gives it
+ *
+ * Return: the CPU, or nr_cpu_ids.
+ */
+unsigned int mk_cpu_of_hw_id(u32 hw_id)
+{
+	unsigned int cpu;
+
+	for_each_present_cpu(cpu)
+		if (arch_multikernel_hw_id(cpu) == hw_id)
+			return cpu;
+	return nr_cpu_ids;
+}
+
+/**
+ * mk_cpus_claim - own a CPU an instance handed over to us runs on
+ * @cpu: a present CPU, not brought up: before smp_init()
+ *
+ * The CPU stays down: mk_cpu_prepare() refuses to bring it up, before
+ * anything is sent to it.
+ */
+void __init mk_cpus_claim(unsigned int cpu)
+{
+	cpumask_set_cpu(cpu, &mk_owned_cpus);
+}
+
+/**
+ * mk_cpus_adopt - book the CPUs of an instance a previous host handed over
+ * @inst: the instance being adopted, its CPUs set; mk_lock held
+ *
+ * They were claimed before smp_init() and never came up here; when the
+ * instance is destroyed they come online as the host's.
+ *
+ * Return: 0, or -EBUSY when one was not claimed or is online.
+ */
+int mk_cpus_adopt(struct mk_instance *inst)
+{
+	lockdep_assert_held(&mk_lock);
+	if (!cpumask_subset(&inst->cpus, &mk_owned_cpus) ||
+	    cpumask_intersects(&inst->cpus, cpu_online_mask))
+		return -EBUSY;
+	cpumask_copy(&inst->was_online, &inst->cpus);
+	return 0;
+}
+
 /* Refuse to bring up a CPU that an instance owns, or shares a core with. */
 static int mk_cpu_prepare(unsigned int cpu)
 {
@@ -313,6 +360,7 @@ static int mk_cpu_prepare(unsigned int cpu)
 	return 0;
 }
 
+/* Before smp_init(): CPUs that instances handed over run on stay down. */
 static int __init mk_cpus_init(void)
 {
 	int ret;
@@ -322,4 +370,4 @@ static int __init mk_cpus_init(void)
 					NULL);
 	return ret < 0 ? ret : 0;
 }
-core_initcall(mk_cpus_init);
+early_initcall(mk_cpus_init);

@@ -4,7 +4,10 @@
  * It reports its state, kernel release, uptime and heartbeat (which stops
  * when any of its CPUs stops taking timer ticks), keeps its
  * kernel log there (console.c), records the reason of a panic, talks to
- * the host over the rings and powers off when the host asks it to.
+ * the host over the rings and powers off when the host asks it to.  It
+ * watches the host's heartbeat too: across a live update of the host it
+ * rings nothing, measures how long the host was away, and resets its
+ * connections to the old host once the new one adopted it.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -19,6 +22,7 @@
 #include <linux/timekeeping.h>
 #include <linux/timer.h>
 #include <linux/utsname.h>
+#include <linux/workqueue.h>
 
 #include "comm.h"
 #include "internal.h"
@@ -27,6 +31,11 @@ static struct mk_comm *mk_comm;
 static int mk_self_id;
 static struct mk_peer mk_host;
 static struct timer_list mk_heartbeat;
+
+/* The host's heartbeat as last seen, when (ms of uptime), and its epoch. */
+static u64 mk_host_beat;
+static u64 mk_host_beat_ms;
+static u32 mk_host_epoch;
 
 /* The host, when we are an instance; NULL on the host. */
 struct mk_peer *mk_guest_peer(void)
@@ -102,6 +111,40 @@ static int mk_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
+/*
+ * A new host adopted us: what we had with the old one is gone.  Channels
+ * start over, as when the host restarts an instance: connected sockets
+ * are reset (ECONNRESET), listening ones stay.
+ */
+static void mk_host_changed(struct work_struct *work)
+{
+	mk_channels_stop(&mk_host);
+	mk_channels_start(&mk_host);
+	pr_info("host kernel updated: %u ms without the host\n",
+		READ_ONCE(mk_comm->host_away_ms));
+}
+
+static DECLARE_WORK(mk_host_changed_work, mk_host_changed);
+
+/* From the heartbeat timer: follow the host's heartbeat and epoch. */
+static void mk_host_tick(void)
+{
+	u64 beat = READ_ONCE(mk_comm->host_heartbeat);
+	u32 epoch = READ_ONCE(mk_comm->host_epoch);
+	u64 now = ktime_get_boottime_ns() / NSEC_PER_MSEC;
+
+	if (epoch != mk_host_epoch) {
+		mk_host_epoch = epoch;
+		WRITE_ONCE(mk_comm->host_away_ms,
+			   min_t(u64, now - mk_host_beat_ms, U32_MAX));
+		queue_work(system_dfl_wq, &mk_host_changed_work);
+	}
+	if (beat != mk_host_beat || !mk_host_beat_ms) {
+		mk_host_beat = beat;
+		mk_host_beat_ms = now;
+	}
+}
+
 static void mk_heartbeat_tick(struct timer_list *t)
 {
 	static unsigned int silent = UINT_MAX;
@@ -117,6 +160,7 @@ static void mk_heartbeat_tick(struct timer_list *t)
 	silent = stuck;
 
 	WRITE_ONCE(mk_comm->uptime_ms, ktime_get_boottime_ns() / NSEC_PER_MSEC);
+	mk_host_tick();
 	if (stuck == UINT_MAX)
 		WRITE_ONCE(mk_comm->heartbeat, mk_comm->heartbeat + 1);
 	mod_timer(&mk_heartbeat, jiffies + msecs_to_jiffies(MK_HEARTBEAT_MS));
@@ -154,6 +198,20 @@ static void mk_guest_doorbell(const struct multikernel_msg *msg, void *priv)
 	WRITE_ONCE(mk_host.doorbell, doorbell);
 }
 
+/*
+ * The host is about to kexec into a new kernel, which will adopt us: ring
+ * nothing from now on (the doorbell would hit a kernel that does not know
+ * it), until the new host tells us where (MK_MSG_DOORBELL).  Messages wait
+ * in the rings meanwhile.  The answer is rung to the old host first.
+ */
+static void mk_guest_host_away(const struct multikernel_msg *msg, void *priv)
+{
+	if (msg->peer != MULTIKERNEL_HOST)
+		return;
+	if (!multikernel_reply(msg, NULL, 0))
+		WRITE_ONCE(mk_host.doorbell, 0);
+}
+
 static int __init mk_guest_init(void)
 {
 	struct multikernel_self self;
@@ -181,6 +239,7 @@ static int __init mk_guest_init(void)
 	mk_peer_init(&mk_host, MULTIKERNEL_HOST, READ_ONCE(mk_comm->doorbell));
 	mk_host.vsock_cid = READ_ONCE(mk_comm->vsock_cid);
 	mk_peer_attach(&mk_host, mk_comm, false);
+	mk_host_epoch = READ_ONCE(mk_comm->host_epoch);
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "multikernel:beat",
 				mk_cpu_online, mk_cpu_offline);
 	if (ret < 0)
@@ -192,7 +251,9 @@ static int __init mk_guest_init(void)
 	return multikernel_register_handler(MK_MSG_SHUTDOWN, mk_guest_shutdown,
 					    NULL) ?:
 	       multikernel_register_handler(MK_MSG_DOORBELL, mk_guest_doorbell,
-					    NULL);
+					    NULL) ?:
+	       multikernel_register_handler(MK_MSG_HOST_AWAY,
+					    mk_guest_host_away, NULL);
 }
 arch_initcall(mk_guest_init);
 

@@ -33,7 +33,7 @@
 DEFINE_MUTEX(mk_lock);
 /* Start and destroy wait for each other here, not on the kexec lock. */
 static DEFINE_MUTEX(mk_kexec_users);
-static DEFINE_XARRAY(mk_instances);
+DEFINE_XARRAY(mk_instances);
 
 static const char * const mk_state_names[] = {
 	[MK_STATE_EMPTY]	= "empty",
@@ -317,6 +317,9 @@ static int mk_reboot_notify(struct notifier_block *nb, unsigned long action,
 	struct mk_instance *inst;
 	unsigned long id;
 
+	/* A live update takes the running instances along (handover.c). */
+	if (action == SYS_RESTART && kexec_in_progress)
+		mk_handover_freeze();
 	if (mk_reboot_ask())
 		while (mk_reboot_waiting() && time_before(jiffies, end))
 			msleep(50);
@@ -341,19 +344,6 @@ static int mk_reboot_notify(struct notifier_block *nb, unsigned long action,
 static struct notifier_block mk_reboot_nb = {
 	.notifier_call = mk_reboot_notify,
 };
-
-/**
- * multikernel_host_kexec_check - whether the host may kexec now
- *
- * An executing instance's CPU goes on writing its memory, which the next
- * host kernel would take as free: refuse until every instance stopped.
- *
- * Return: 0, or -EBUSY while an instance executes.
- */
-int multikernel_host_kexec_check(void)
-{
-	return mk_instances_busy("kexec");
-}
 
 /* Whether an instance other than @self has @cid; mk_lock held. */
 static bool mk_cid_taken(u32 cid, struct mk_instance *self)

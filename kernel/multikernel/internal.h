@@ -17,6 +17,7 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "comm.h"
 
@@ -43,6 +44,7 @@ int mk_pool_parse(const char *arg, u64 *size, u64 *base);
 int mk_pool_init(struct mk_pool *pool, phys_addr_t base, u64 size);
 void mk_pool_destroy(struct mk_pool *pool);
 int mk_pool_alloc(struct mk_pool *pool, u64 size, phys_addr_t *base);
+int mk_pool_alloc_at(struct mk_pool *pool, phys_addr_t base, u64 size);
 void mk_pool_free(struct mk_pool *pool, phys_addr_t base, u64 size);
 u64 mk_pool_free_bytes(struct mk_pool *pool);
 
@@ -137,6 +139,15 @@ static inline struct multikernel_link *mk_msg_link(struct mk_peer *peer)
 
 void mk_peer_init(struct mk_peer *peer, int id, u64 doorbell);
 void mk_peer_attach(struct mk_peer *peer, struct mk_comm *comm, bool host);
+
+/* Where a kernel left a link: its next slot to send and to read. */
+struct mk_link_pos {
+	u32 tx_head;
+	u32 rx_tail;
+};
+
+void mk_peer_resume(struct mk_peer *peer, struct mk_comm *comm, bool host,
+		    const struct mk_link_pos *pos);
 void mk_peer_detach(struct mk_peer *peer);
 u64 mk_peer_traffic(struct mk_peer *peer);
 
@@ -144,6 +155,8 @@ u64 mk_peer_traffic(struct mk_peer *peer);
 void mk_link_init(struct multikernel_link *link, struct mk_peer *peer);
 void mk_link_attach(struct multikernel_link *link, struct mk_ring *tx,
 		    struct mk_ring *rx);
+void mk_link_resume(struct multikernel_link *link, struct mk_ring *tx,
+		    struct mk_ring *rx, u32 head, u32 tail);
 void mk_link_detach(struct multikernel_link *link);
 int mk_link_send(struct multikernel_link *link, const struct mk_msg_hdr *hdr,
 		 const void *data);
@@ -231,6 +244,8 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * @host_down:      the host's reboot asked it to stop
  * @beat:           the heartbeat last seen
  * @beat_time:      boottime (ns) when @beat changed
+ * @host_beat:      the host's heartbeat, written to its area (monitor.c)
+ * @epoch:          host kernels it was handed over to (live update)
  * @reason:         why the host stopped it, or NULL; under mk_lock
  * @irq:            the interrupt it rings (doorbell.c)
  * @irq_name:       its name in /proc/interrupts
@@ -274,6 +289,8 @@ struct mk_instance {
 	bool host_down;
 	u64 beat;
 	u64 beat_time;
+	u64 host_beat;
+	u32 epoch;
 	const char *reason;
 	unsigned int irq;
 	char irq_name[24];
@@ -287,8 +304,16 @@ struct mk_instance {
 	bool channels;
 };
 
+/* The instance of /sys/kernel/multikernel/instances/<id>/ */
+static inline struct mk_instance *mk_kobj_instance(struct kobject *kobj)
+{
+	return container_of(kobj, struct mk_instance, kobj);
+}
+
 /* Serialises instance creation, destruction and state changes. */
 extern struct mutex mk_lock;
+/* The instances by id; changed under mk_lock. */
+extern struct xarray mk_instances;
 extern bool mk_host_going_down;
 bool mk_kexec_trylock(void);
 void mk_kexec_unlock(void);
@@ -338,6 +363,13 @@ void mk_recovery_stop(struct mk_instance *inst);
 void mk_recovery_free(struct mk_instance *inst);
 void mk_recovery_crashed(struct mk_instance *inst);
 
+/* Live update: handing instances over (handover.c), adopting them (adopt.c). */
+extern const struct attribute_group mk_handover_group;
+void mk_handover_freeze(void);
+int mk_cpus_adopt(struct mk_instance *inst);
+unsigned int mk_cpu_of_hw_id(u32 hw_id);
+void mk_cpus_claim(unsigned int cpu);
+
 /* Moving CPUs into and out of running instances (move.c). */
 int mk_instance_move_cpu(int id, const char *buf);
 
@@ -346,6 +378,7 @@ void mk_sysfs_del_instance(struct mk_instance *inst);
 
 /* The host's side of the communication areas (comm.c). */
 int mk_comm_create(struct mk_instance *inst);
+int mk_comm_adopt(struct mk_instance *inst);
 void mk_comm_destroy(struct mk_instance *inst);
 void mk_comm_reset(struct mk_instance *inst);
 u32 mk_comm_state(struct mk_instance *inst);

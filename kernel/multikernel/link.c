@@ -31,18 +31,30 @@ void mk_link_init(struct multikernel_link *link, struct mk_peer *peer)
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_link_init);
 
-/* Start using two rings; the consumer is not running yet. */
-void mk_link_attach(struct multikernel_link *link, struct mk_ring *tx,
-		    struct mk_ring *rx)
+/*
+ * Use rings where another kernel of ours left them (live update): send
+ * into @tx from slot @head, read @rx from slot @tail.
+ */
+void mk_link_resume(struct multikernel_link *link, struct mk_ring *tx,
+		    struct mk_ring *rx, u32 head, u32 tail)
 {
 	unsigned long flags;
 
 	mk_ring_rx_init(&link->rx, rx);
+	link->rx.tail = tail;
 	spin_lock_irqsave(&link->tx_lock, flags);
 	mk_ring_tx_init(&link->tx, tx);
+	link->tx.head = head;
 	link->tx_blocked = false;
 	link->tx_on = true;
 	spin_unlock_irqrestore(&link->tx_lock, flags);
+}
+
+/* Start using two rings; the consumer is not running yet. */
+void mk_link_attach(struct multikernel_link *link, struct mk_ring *tx,
+		    struct mk_ring *rx)
+{
+	mk_link_resume(link, tx, rx, 0, 0);
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_link_attach);
 

@@ -67,6 +67,9 @@ static void mk_check_heartbeat(struct mk_instance *inst)
 	u64 beat = READ_ONCE(inst->comm->heartbeat);
 	u64 now = ktime_get_boottime_ns();
 
+	/* Ours, for the instance: the host looks at it (live update). */
+	WRITE_ONCE(inst->comm->host_heartbeat, ++inst->host_beat);
+
 	if (beat != inst->beat) {
 		inst->beat = beat;
 		inst->beat_time = now;

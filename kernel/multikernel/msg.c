@@ -275,19 +275,23 @@ void mk_peer_init(struct mk_peer *peer, int id, u64 doorbell)
 EXPORT_SYMBOL_IF_KUNIT(mk_peer_init);
 
 /**
- * mk_peer_attach - start exchanging data over a communication area
- * @peer: an initialised, detached peer
- * @comm: the area
- * @host: we are the host: we send on to_instance, receive on to_host
+ * mk_peer_resume - start exchanging messages where they were left
+ * @peer: a detached peer
+ * @comm: the communication area
+ * @host: we are the host
+ * @pos:  per link, our next slot to send and to read (a previous host
+ *        kernel's, at a live update), or NULL for rings just reset
  */
-void mk_peer_attach(struct mk_peer *peer, struct mk_comm *comm, bool host)
+void mk_peer_resume(struct mk_peer *peer, struct mk_comm *comm, bool host,
+		    const struct mk_link_pos *pos)
 {
 	int i;
 
 	for (i = 0; i < MULTIKERNEL_NR_LINKS; i++)
-		mk_link_attach(&peer->links[i],
+		mk_link_resume(&peer->links[i],
 			       host ? &comm->links[i].to_instance : &comm->links[i].to_host,
-			       host ? &comm->links[i].to_host : &comm->links[i].to_instance);
+			       host ? &comm->links[i].to_host : &comm->links[i].to_instance,
+			       pos ? pos[i].tx_head : 0, pos ? pos[i].rx_tail : 0);
 	spin_lock_bh(&peer->rx_lock);
 	peer->rx_on = true;
 	spin_unlock_bh(&peer->rx_lock);
@@ -298,6 +302,17 @@ void mk_peer_attach(struct mk_peer *peer, struct mk_comm *comm, bool host)
 	 * were not for us, and it rings again only when the ring was empty.
 	 */
 	queue_work(system_bh_highpri_wq, &peer->rx_work);
+}
+
+/**
+ * mk_peer_attach - start exchanging data over a communication area
+ * @peer: an initialised, detached peer
+ * @comm: the area
+ * @host: we are the host: we send on to_instance, receive on to_host
+ */
+void mk_peer_attach(struct mk_peer *peer, struct mk_comm *comm, bool host)
+{
+	mk_peer_resume(peer, comm, host, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_peer_attach);
 

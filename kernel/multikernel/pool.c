@@ -116,19 +116,24 @@ void __init multikernel_reserve_pool(void)
 			       mk_pool_param, base, base + size - 1);
 			return;
 		}
-		got = memblock_phys_alloc_range(size, MK_POOL_ALIGN, base, base + size);
+		/*
+		 * Reserved, not allocated (so kmemleak does not know it):
+		 * after a kexec with KHO, memblock allocates only from KHO's
+		 * scratch areas, and instances handed over live here.
+		 */
+		got = memblock_reserve(base, size) ? 0 : base;
 	} else {
 		got = memblock_phys_alloc_range(size, MK_POOL_ALIGN, SZ_16M,
 						MEMBLOCK_ALLOC_ACCESSIBLE);
+		/* Instances own this memory: kmemleak must not scan it. */
+		if (got)
+			kmemleak_ignore_phys(got);
 	}
 	if (!got) {
 		pr_err("ignoring multikernel_pool=%s: no free range of %llu MiB\n",
 		       mk_pool_param, size >> 20);
 		return;
 	}
-
-	/* Instances own this memory: kmemleak must not scan it. */
-	kmemleak_ignore_phys(got);
 
 	mk_boot_base = got;
 	mk_boot_size = size;
@@ -212,6 +217,36 @@ int mk_pool_alloc(struct mk_pool *pool, u64 size, phys_addr_t *base)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_pool_alloc);
+
+/**
+ * mk_pool_alloc_at - carve a given range out of a pool
+ * @pool: the pool
+ * @base: physical start, a multiple of MK_POOL_ALIGN
+ * @size: bytes, a non-zero multiple of MK_POOL_ALIGN
+ *
+ * For ranges a previous host kernel handed out (live update).
+ *
+ * Return: 0, -ENODEV when there is no pool, -EINVAL for a range that is
+ * not aligned or not inside the pool, -EBUSY when part of it is taken.
+ */
+int mk_pool_alloc_at(struct mk_pool *pool, phys_addr_t base, u64 size)
+{
+	struct genpool_data_fixed fixed;
+	u64 end;
+
+	if (!pool->gp)
+		return -ENODEV;
+	if (!size || !IS_ALIGNED(base | size, MK_POOL_ALIGN) ||
+	    check_add_overflow(base, size, &end) || base < pool->base ||
+	    end > pool->base + pool->size)
+		return -EINVAL;
+	fixed.offset = base - pool->base;
+	if (gen_pool_alloc_algo(pool->gp, size, gen_pool_fixed_alloc,
+				&fixed) != base) {
+		return -EBUSY;
+	}
+	return 0;
+}
 
 /**
  * mk_pool_free - give a range obtained from mk_pool_alloc() back

@@ -108,11 +108,6 @@ void mk_recovery_crashed(struct mk_instance *inst)
 			   msecs_to_jiffies(delay));
 }
 
-static struct mk_instance *mk_kobj_instance(struct kobject *kobj)
-{
-	return container_of(kobj, struct mk_instance, kobj);
-}
-
 static ssize_t recovery_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {

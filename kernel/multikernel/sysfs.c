@@ -216,24 +216,19 @@ static const struct attribute_group mk_top_group = {
 
 /* /sys/kernel/multikernel/instances/<id>/ */
 
-static struct mk_instance *to_instance(struct kobject *kobj)
-{
-	return container_of(kobj, struct mk_instance, kobj);
-}
-
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
 	/* As the monitor last took it: reading changes nothing. */
 	return sysfs_emit(buf, "%s\n",
-			  mk_state_name(READ_ONCE(to_instance(kobj)->state)));
+			  mk_state_name(READ_ONCE(mk_kobj_instance(kobj)->state)));
 }
 
 /* start, stop or kill, as the LINUX_REBOOT_CMD_MULTIKERNEL* commands. */
 static ssize_t state_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
-	int id = to_instance(kobj)->id;
+	int id = mk_kobj_instance(kobj)->id;
 	int ret;
 
 	if (!capable(CAP_SYS_BOOT))
@@ -254,7 +249,7 @@ static struct kobj_attribute state_attr = __ATTR_RW(state);
 static ssize_t cpus_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
-	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&to_instance(kobj)->cpus));
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(&mk_kobj_instance(kobj)->cpus));
 }
 
 /* "+N" moves host CPU N into the running instance, "-N" out (move.c). */
@@ -263,7 +258,7 @@ static ssize_t cpus_store(struct kobject *kobj, struct kobj_attribute *attr,
 {
 	if (!capable(CAP_SYS_BOOT))
 		return -EPERM;
-	return mk_instance_move_cpu(to_instance(kobj)->id, buf) ?: count;
+	return mk_instance_move_cpu(mk_kobj_instance(kobj)->id, buf) ?: count;
 }
 
 static struct kobj_attribute cpus_attr = __ATTR_RW(cpus);
@@ -271,7 +266,7 @@ static struct kobj_attribute cpus_attr = __ATTR_RW(cpus);
 static ssize_t memory_base_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%#llx\n", (u64)to_instance(kobj)->mem_base);
+	return sysfs_emit(buf, "%#llx\n", (u64)mk_kobj_instance(kobj)->mem_base);
 }
 
 static struct kobj_attribute memory_base_attr = __ATTR_RO_MODE(memory_base, 0400);
@@ -279,7 +274,7 @@ static struct kobj_attribute memory_base_attr = __ATTR_RO_MODE(memory_base, 0400
 static ssize_t memory_size_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", to_instance(kobj)->mem_size);
+	return sysfs_emit(buf, "%llu\n", mk_kobj_instance(kobj)->mem_size);
 }
 
 static struct kobj_attribute memory_size_attr = __ATTR_RO(memory_size);
@@ -288,7 +283,7 @@ static struct kobj_attribute memory_size_attr = __ATTR_RO(memory_size);
 static ssize_t vsock_cid_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(to_instance(kobj)->vsock_cid));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(mk_kobj_instance(kobj)->vsock_cid));
 }
 
 static ssize_t vsock_cid_store(struct kobject *kobj,
@@ -301,7 +296,7 @@ static ssize_t vsock_cid_store(struct kobject *kobj,
 	if (!capable(CAP_SYS_BOOT))
 		return -EPERM;
 	ret = kstrtou32(buf, 10, &cid) ?:
-	      mk_instance_set_cid(to_instance(kobj)->id, cid);
+	      mk_instance_set_cid(mk_kobj_instance(kobj)->id, cid);
 	return ret ?: count;
 }
 
@@ -311,7 +306,7 @@ static struct kobj_attribute vsock_cid_attr = __ATTR_RW(vsock_cid);
 static ssize_t doorbell_irq_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", to_instance(kobj)->irq);
+	return sysfs_emit(buf, "%u\n", mk_kobj_instance(kobj)->irq);
 }
 
 static struct kobj_attribute doorbell_irq_attr = __ATTR_RO(doorbell_irq);
@@ -320,7 +315,7 @@ static struct kobj_attribute doorbell_irq_attr = __ATTR_RO(doorbell_irq);
 static ssize_t release_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return mk_comm_string(to_instance(kobj)->comm->release, MK_RELEASE_LEN,
+	return mk_comm_string(mk_kobj_instance(kobj)->comm->release, MK_RELEASE_LEN,
 			      buf);
 }
 
@@ -329,7 +324,7 @@ static struct kobj_attribute release_attr = __ATTR_RO(release);
 static ssize_t crash_reason_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	struct mk_instance *inst = to_instance(kobj);
+	struct mk_instance *inst = mk_kobj_instance(kobj);
 	const char *reason = READ_ONCE(inst->reason);
 
 	/* The host's reason, when the host stopped it. */
@@ -345,7 +340,7 @@ static ssize_t uptime_ms_show(struct kobject *kobj, struct kobj_attribute *attr,
 			      char *buf)
 {
 	return sysfs_emit(buf, "%llu\n",
-			  READ_ONCE(to_instance(kobj)->comm->uptime_ms));
+			  READ_ONCE(mk_kobj_instance(kobj)->comm->uptime_ms));
 }
 
 static struct kobj_attribute uptime_ms_attr = __ATTR_RO(uptime_ms);
@@ -355,7 +350,7 @@ static ssize_t boot_ms_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
 	return sysfs_emit(buf, "%llu\n",
-			  READ_ONCE(to_instance(kobj)->boot_ns) / NSEC_PER_MSEC);
+			  READ_ONCE(mk_kobj_instance(kobj)->boot_ns) / NSEC_PER_MSEC);
 }
 
 static struct kobj_attribute boot_ms_attr = __ATTR_RO(boot_ms);
@@ -363,7 +358,7 @@ static struct kobj_attribute boot_ms_attr = __ATTR_RO(boot_ms);
 static ssize_t heartbeat_age_ms_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
 {
-	struct mk_instance *inst = to_instance(kobj);
+	struct mk_instance *inst = mk_kobj_instance(kobj);
 	s64 age = -1;
 
 	mutex_lock(&mk_lock);
@@ -382,7 +377,7 @@ static ssize_t name##_show(struct kobject *kobj,			\
 			   struct kobj_attribute *attr, char *buf)	\
 {									\
 	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&to_instance(kobj)->peer.field)); \
+			  atomic64_read(&mk_kobj_instance(kobj)->peer.field)); \
 }									\
 static struct kobj_attribute name##_attr = __ATTR_RO(name)
 
@@ -419,7 +414,7 @@ static ssize_t boot_record_read(struct file *file, struct kobject *kobj,
 	char record[256];
 	ssize_t len;
 
-	mk_self_of(to_instance(kobj), &self);
+	mk_self_of(mk_kobj_instance(kobj), &self);
 	len = arch_multikernel_boot_record(&self, record, sizeof(record));
 	if (len < 0)
 		return len;
@@ -433,7 +428,7 @@ static ssize_t console_read(struct file *file, struct kobject *kobj,
 			    const struct bin_attribute *attr, char *buf,
 			    loff_t off, size_t count)
 {
-	return mk_comm_console(to_instance(kobj), buf, off, count);
+	return mk_comm_console(mk_kobj_instance(kobj), buf, off, count);
 }
 
 static BIN_ATTR_ADMIN_RO(console, MK_CONSOLE_SIZE);
@@ -452,12 +447,13 @@ static const struct attribute_group mk_instance_group = {
 static const struct attribute_group *mk_instance_groups[] = {
 	&mk_instance_group,
 	&mk_recovery_group,
+	&mk_handover_group,
 	NULL
 };
 
 static void mk_instance_release(struct kobject *kobj)
 {
-	kfree(to_instance(kobj));
+	kfree(mk_kobj_instance(kobj));
 }
 
 static const struct kobj_type mk_instance_ktype = {

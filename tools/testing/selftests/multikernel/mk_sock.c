@@ -221,6 +221,22 @@ static void cmd_hold(struct addr *a)
 		accept(lfd, NULL, NULL);
 }
 
+/* Connect, then read until the connection ends; say how it ended. */
+static int cmd_wait(struct addr *a)
+{
+	int fd = connect_to(a, SOCK_STREAM);
+	ssize_t n;
+	char c;
+
+	printf("mk_sock: wait: connected\n");
+	do
+		n = read(fd, &c, 1);
+	while (n > 0);
+	printf("mk_sock: wait: %s\n", n ? strerror(errno) : "end of stream");
+	close(fd);
+	return n ? 1 : 0;
+}
+
 /* Bytes a peer that reads nothing takes before writes would block. */
 static int cmd_fill(struct addr *a)
 {
@@ -497,6 +513,7 @@ static int cmd_cid(void)
 static void help(void)
 {
 	fail("usage: mk_sock cid | serve FAMILY ADDR TYPE | hold FAMILY ADDR | fill FAMILY ADDR |\n"
+	     "  wait FAMILY ADDR |\n"
 	     "  echo FAMILY ADDR TYPE SIZE COUNT | stream FAMILY ADDR MBYTES | rr FAMILY ADDR COUNT |\n"
 	     "  pair FAMILY TYPE CPU_A CPU_B (stream MBYTES | rr COUNT) | blast IPV4:PORT SECONDS |\n"
 	     "  run TTY TIMEOUT COMMAND");
@@ -521,6 +538,8 @@ int main(int argc, char **argv)
 	parse_addr(argv[2], argv[3], &a);
 	if (argc == 4 && !strcmp(argv[1], "hold"))
 		cmd_hold(&a);	/* does not return */
+	if (argc == 4 && !strcmp(argv[1], "wait"))
+		return cmd_wait(&a);
 	if (argc == 4 && !strcmp(argv[1], "fill"))
 		return cmd_fill(&a);
 	if (argc == 5 && !strcmp(argv[1], "serve"))

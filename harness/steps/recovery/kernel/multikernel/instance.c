@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Multikernel instances: an id, CPUs taken from the host (cpus.c) and
+ * memory carved from the pool.
+ */
+#define pr_fmt(fmt) "multikernel: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/ctype.h>
+#include <linux/delay.h>
+#include <linux/ioport.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/kexec.h>
+#include <linux/multikernel.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/reboot.h>
+#include <linux/suspend.h>
+#include <linux/timekeeping.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include <uapi/linux/vm_sockets.h>
+
+#include <kunit/visibility.h>
+
+#include "../kexec_internal.h"
+#include "internal.h"
+
+/* Serialises instance creation, destruction and state changes. */
+DEFINE_MUTEX(mk_lock);
+/* Start and destroy wait for each other here, not on the kexec lock. */
+static DEFINE_MUTEX(mk_kexec_users);
+static DEFINE_XARRAY(mk_instances);
+
+static const char * const mk_state_names[] = {
+	[MK_STATE_EMPTY]	= "empty",
+	[MK_STATE_LOADED]	= "loaded",
+	[MK_STATE_STARTING]	= "starting",
+	[MK_STATE_RUNNING]	= "running",
+	[MK_STATE_STOPPING]	= "stopping",
+	[MK_STATE_STOPPED]	= "stopped",
+	[MK_STATE_CRASHED]	= "crashed",
+	[MK_STATE_HUNG]		= "hung",
+	[MK_STATE_LOST]		= "lost",
+};
+
+const char *mk_state_name(enum mk_state state)
+{
+	if (state >= ARRAY_SIZE(mk_state_names) || !mk_state_names[state])
+		return "unknown";
+	return mk_state_names[state];
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_state_name);
+
+/**
+ * mk_instance_parse - parse what is written to /sys/kernel/multikernel/create
+ * @buf:  "ID CPUS SIZE", e.g. "1 2-3 128M"; trailing white space is allowed
+ * @id:   returns ID
+ * @cpus: returns CPUS, a list as mk_cpulist_parse() takes
+ * @size: returns SIZE in bytes (memparse() suffixes)
+ *
+ * Only the syntax is checked here; the values are checked when the
+ * instance is created.
+ *
+ * Return: 0, or as mk_cpulist_parse(); -EINVAL for bad syntax.
+ */
+int mk_instance_parse(const char *buf, int *id, struct cpumask *cpus, u64 *size)
+{
+	char list[256], sz[24], *end;
+	int i, n = 0, ret;
+	u64 s;
+
+	if (sscanf(buf, "%d %255s %23s %n", &i, list, sz, &n) != 3 || !n || buf[n])
+		return -EINVAL;
+	/* memparse() would take a lone suffix ("M") as 0. */
+	if (!isdigit(sz[0]))
+		return -EINVAL;
+	s = memparse(sz, &end);
+	if (*end)
+		return -EINVAL;
+	ret = mk_cpulist_parse(list, cpus);
+	if (ret)
+		return ret;
+
+	*id = i;
+	*size = s;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_instance_parse);
+
+/* States in which the instance takes messages. */
+static bool mk_state_connected(enum mk_state state)
+{
+	return state == MK_STATE_RUNNING || state == MK_STATE_STOPPING ||
+	       state == MK_STATE_HUNG;
+}
+
+/*
+ * Caller holds mk_lock; userspace polls the state file.  Messages flow
+ * from running until the instance stops, crashes or is killed.
+ */
+void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
+{
+	bool was = mk_state_connected(inst->state);
+
+	lockdep_assert_held(&mk_lock);
+	if (inst->state == state)
+		return;
+	if (state == MK_STATE_RUNNING && inst->state == MK_STATE_STARTING)
+		inst->boot_ns = ktime_get_boottime_ns() - inst->started;
+	WRITE_ONCE(inst->state, state);
+	if (state == MK_STATE_CRASHED || state == MK_STATE_HUNG)
+		mk_recovery_crashed(inst);
+	if (!was && mk_state_connected(state)) {
+		WRITE_ONCE(inst->peer.vsock_cid, inst->vsock_cid);
+		mk_peer_attach(&inst->peer, inst->comm, true);
+		mk_doorbell_running(inst);
+		mk_channels_start(&inst->peer);
+	} else if (was && !mk_state_connected(state)) {
+		mk_peer_detach(&inst->peer);
+		mk_channels_stop(&inst->peer);
+	}
+	sysfs_notify(&inst->kobj, NULL, "state");
+}
+
+/*
+ * Whether the instance's CPU may be running its kernel, after taking what
+ * the instance reported (mk_instance_refresh()).  Stopped and crashed
+ * instances have parked and were reset: the host can take the CPU back
+ * with INIT.  A lost instance's CPU may still run it.  Caller holds mk_lock.
+ */
+bool mk_instance_executing(struct mk_instance *inst)
+{
+	mk_instance_refresh(inst);
+	return inst->state == MK_STATE_STARTING ||
+	       inst->state == MK_STATE_RUNNING ||
+	       inst->state == MK_STATE_STOPPING ||
+	       inst->state == MK_STATE_HUNG ||
+	       inst->state == MK_STATE_LOST;
+}
+
+/**
+ * mk_instances_refresh - take what every started instance reported
+ *
+ * Return: whether any instance may be executing.
+ */
+bool mk_instances_refresh(void)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+	bool any = false;
+
+	mutex_lock(&mk_lock);
+	xa_for_each(&mk_instances, id, inst)
+		any |= mk_instance_executing(inst);
+	mutex_unlock(&mk_lock);
+	return any;
+}
+
+/**
+ * mk_kexec_trylock - take the kexec lock, as loads do to use an image
+ *
+ * Start and destroy queue here, so that only a kexec load in progress
+ * makes them fail.
+ *
+ * Return: true with the kexec lock held; release it with mk_kexec_unlock().
+ */
+bool mk_kexec_trylock(void)
+{
+	mutex_lock(&mk_kexec_users);
+	if (kexec_trylock())
+		return true;
+	mutex_unlock(&mk_kexec_users);
+	return false;
+}
+
+void mk_kexec_unlock(void)
+{
+	kexec_unlock();
+	mutex_unlock(&mk_kexec_users);
+}
+
+/* Caller holds mk_lock. */
+struct mk_instance *mk_instance_find(int id)
+{
+	lockdep_assert_held(&mk_lock);
+	return xa_load(&mk_instances, id);
+}
+
+/**
+ * mk_instance_peer_get - an instance's message peer, referenced
+ * @id: the instance
+ *
+ * Context: process context.
+ *
+ * Return: the peer, or NULL; release it with mk_peer_put().
+ */
+struct mk_peer *mk_instance_peer_get(int id)
+{
+	struct mk_instance *inst;
+
+	mutex_lock(&mk_lock);
+	inst = xa_load(&mk_instances, id);
+	if (inst)
+		kobject_get(&inst->kobj);
+	mutex_unlock(&mk_lock);
+	return inst ? &inst->peer : NULL;
+}
+
+void mk_instance_peer_hold(struct mk_peer *peer)
+{
+	kobject_get(&container_of(peer, struct mk_instance, peer)->kobj);
+}
+
+void mk_instance_peer_put(struct mk_peer *peer)
+{
+	kobject_put(&container_of(peer, struct mk_instance, peer)->kobj);
+}
+
+/* Return: 0, or -EBUSY (and a log line) while an instance executes. */
+static int mk_instances_busy(const char *what)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+	int ret = 0;
+
+	mutex_lock(&mk_lock);
+	xa_for_each(&mk_instances, id, inst) {
+		if (mk_instance_executing(inst)) {
+			pr_warn("host %s refused: instance %lu executes\n",
+				what, id);
+			ret = -EBUSY;
+			break;
+		}
+	}
+	mutex_unlock(&mk_lock);
+	return ret;
+}
+
+/*
+ * Suspend stops the machine under the instances, and a hibernation image
+ * (or one restored over this kernel) does not know their memory: neither
+ * while an instance executes.
+ */
+static int mk_pm_notify(struct notifier_block *nb, unsigned long action,
+			void *unused)
+{
+	switch (action) {
+	case PM_SUSPEND_PREPARE:
+		return notifier_from_errno(mk_instances_busy("suspend"));
+	case PM_HIBERNATION_PREPARE:
+	case PM_RESTORE_PREPARE:
+		return notifier_from_errno(mk_instances_busy("hibernation"));
+	default:
+		return NOTIFY_DONE;
+	}
+}
+
+static struct notifier_block mk_pm_nb = {
+	.notifier_call = mk_pm_notify,
+};
+
+/* How long the host's reboot waits for its instances to stop. */
+#define MK_REBOOT_STOP_MS	5000
+
+/* Set once the host reboots, halts or powers off; under mk_lock. */
+bool mk_host_going_down;
+
+/* Ask every running instance to stop; whether any was. */
+static bool mk_reboot_ask(void)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+	bool any = false;
+
+	mutex_lock(&mk_lock);
+	/* Nothing starts from now on (a restart, a recovery). */
+	mk_host_going_down = true;
+	xa_for_each(&mk_instances, id, inst) {
+		inst->host_down = !mk_instance_stop_locked(inst);
+		any |= inst->host_down;
+	}
+	mutex_unlock(&mk_lock);
+	return any;
+}
+
+/* Whether an instance asked to stop still executes. */
+static bool mk_reboot_waiting(void)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+	bool any = false;
+
+	mutex_lock(&mk_lock);
+	xa_for_each(&mk_instances, id, inst)
+		any |= inst->host_down && mk_instance_executing(inst);
+	mutex_unlock(&mk_lock);
+	return any;
+}
+
+/*
+ * Reboot, halt and power off end the machine the instances run on: ask
+ * the running ones to stop, wait up to MK_REBOOT_STOP_MS, then stop the
+ * CPUs of any that still executes, so that no instance runs on into
+ * firmware or into the next kernel's memory (a warm reset need not reset
+ * its CPU).
+ */
+static int mk_reboot_notify(struct notifier_block *nb, unsigned long action,
+			    void *unused)
+{
+	const char *what = action == SYS_POWER_OFF ? "power off" :
+			   action == SYS_HALT ? "halt" : "restart";
+	unsigned long end = jiffies + msecs_to_jiffies(MK_REBOOT_STOP_MS);
+	struct mk_instance *inst;
+	unsigned long id;
+
+	if (mk_reboot_ask())
+		while (mk_reboot_waiting() && time_before(jiffies, end))
+			msleep(50);
+
+	mutex_lock(&mk_lock);
+	xa_for_each(&mk_instances, id, inst) {
+		if (!mk_instance_executing(inst)) {
+			if (inst->host_down)
+				pr_info("instance %lu: stopped for the host's %s\n",
+					id, what);
+			continue;
+		}
+		pr_warn("instance %lu: %skilled for the host's %s\n", id,
+			inst->host_down ? "did not stop in time: " : "", what);
+		if (mk_instance_kill_locked(inst))
+			pr_err("instance %lu: its CPUs did not stop\n", id);
+	}
+	mutex_unlock(&mk_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_reboot_nb = {
+	.notifier_call = mk_reboot_notify,
+};
+
+/**
+ * multikernel_host_kexec_check - whether the host may kexec now
+ *
+ * An executing instance's CPU goes on writing its memory, which the next
+ * host kernel would take as free: refuse until every instance stopped.
+ *
+ * Return: 0, or -EBUSY while an instance executes.
+ */
+int multikernel_host_kexec_check(void)
+{
+	return mk_instances_busy("kexec");
+}
+
+/* Whether an instance other than @self has @cid; mk_lock held. */
+static bool mk_cid_taken(u32 cid, struct mk_instance *self)
+{
+	struct mk_instance *inst;
+	unsigned long id;
+
+	lockdep_assert_held(&mk_lock);
+	xa_for_each(&mk_instances, id, inst)
+		if (inst != self && inst->vsock_cid == cid)
+			return true;
+	return false;
+}
+
+/*
+ * A new instance's AF_VSOCK address: its id + 2 (instance 1 is CID 3),
+ * or, when another instance was given that one, the first free one above
+ * all such defaults.  mk_lock held.
+ */
+static u32 mk_default_cid(struct mk_instance *inst)
+{
+	u32 cid = inst->id + 2;
+
+	if (!mk_cid_taken(cid, inst))
+		return cid;
+	for (cid = MK_ID_MAX + 3; mk_cid_taken(cid, inst); cid++)
+		;
+	return cid;
+}
+
+/**
+ * mk_instance_set_cid - give an instance another AF_VSOCK address
+ * @id:  the instance
+ * @cid: 3 .. 0xfffffffe (0, 1 and 2 are the hypervisor, the local
+ *       machine and the host; 0xffffffff is "any")
+ *
+ * Return: 0; -EINVAL (a reserved @cid), -ENOENT, -EBUSY (it executes:
+ * its kernel knows its address), -EADDRINUSE (another instance has it).
+ */
+int mk_instance_set_cid(int id, u32 cid)
+{
+	struct mk_instance *inst;
+	int ret = 0;
+
+	if (cid <= VMADDR_CID_HOST || cid == VMADDR_CID_ANY)
+		return -EINVAL;
+	mutex_lock(&mk_lock);
+	inst = xa_load(&mk_instances, id);
+	if (!inst)
+		ret = -ENOENT;
+	else if (mk_instance_executing(inst))
+		ret = -EBUSY;
+	else if (mk_cid_taken(cid, inst))
+		ret = -EADDRINUSE;
+	else
+		WRITE_ONCE(inst->vsock_cid, cid);
+	mutex_unlock(&mk_lock);
+	return ret;
+}
+
+/**
+ * mk_instance_create - create an instance and take its resources
+ * @id:   1 .. MK_ID_MAX
+ * @cpus: present CPUs other than the boot CPU, not owned by an instance;
+ *        the lowest is the instance's boot CPU
+ * @size: memory in bytes, a multiple of MK_POOL_ALIGN
+ *
+ * Return: 0; -ERANGE (bad @id), -EEXIST (@id in use), -EINVAL (boot CPU,
+ * bad @size), or as mk_cpus_check(), -ENOMEM (no room in the pool), or
+ * the error from taking a CPU offline.  On error nothing has changed.
+ */
+int mk_instance_create(int id, const struct cpumask *cpus, u64 size)
+{
+	struct mk_instance *inst;
+	int ret;
+
+	if (id < 1 || id > MK_ID_MAX)
+		return -ERANGE;
+
+	mutex_lock(&mk_lock);
+	ret = -EEXIST;
+	if (xa_load(&mk_instances, id))
+		goto unlock;
+	ret = mk_cpus_check(cpus);
+	if (ret)
+		goto unlock;
+	ret = -EINVAL;
+	if (!size || !IS_ALIGNED(size, MK_POOL_ALIGN))
+		goto unlock;
+
+	ret = -ENOMEM;
+	inst = kzalloc_obj(*inst, GFP_KERNEL);
+	if (!inst)
+		goto unlock;
+	inst->id = id;
+	cpumask_copy(&inst->cpus, cpus);
+	inst->cpu = cpumask_first(cpus);
+	inst->mem_size = size;
+	inst->state = MK_STATE_EMPTY;
+	inst->vsock_cid = mk_default_cid(inst);
+	mk_recovery_init(inst);
+
+	ret = mk_pool_alloc(&mk_host_pool, size, &inst->mem_base);
+	if (ret) {
+		/* No pool at all is "not enough memory" too. */
+		ret = -ENOMEM;
+		goto free_inst;
+	}
+
+	ret = mk_comm_create(inst);
+	if (ret)
+		goto free_mem;
+	mk_peer_init(&inst->peer, id, arch_multikernel_doorbell_of(inst->cpu));
+	ret = mk_doorbell_create(inst);
+	if (ret)
+		goto free_comm;
+
+	ret = xa_insert(&mk_instances, id, inst, GFP_KERNEL);
+	if (ret < 0)
+		goto free_doorbell;
+
+	ret = mk_cpus_take(inst);
+	if (ret)
+		goto erase;
+
+	snprintf(inst->res_name, sizeof(inst->res_name),
+		 "Multikernel instance %d", id);
+	inst->mem_res.name = inst->res_name;
+	inst->mem_res.start = inst->mem_base;
+	inst->mem_res.end = inst->mem_base + size - 1;
+	inst->mem_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
+	insert_resource(&iomem_resource, &inst->mem_res);
+
+	ret = mk_sysfs_add_instance(inst);
+	if (!ret) {
+		ret = mk_channels_add(&inst->peer);
+		inst->channels = !ret;
+	}
+	if (ret) {
+		/*
+		 * Its files read the communication area: out of sysfs
+		 * before the teardown, as in mk_instance_destroy().
+		 */
+		xa_erase(&mk_instances, id);
+		mutex_unlock(&mk_lock);
+		mk_sysfs_del_instance(inst);
+		mutex_lock(&mk_lock);
+		mk_instance_teardown(inst);
+		mutex_unlock(&mk_lock);
+		/* The kobject owns @inst now; its release frees it. */
+		kobject_put(&inst->kobj);
+		return ret;
+	}
+
+	pr_info("instance %d: CPUs %*pbl, memory [%#llx-%#llx]\n", id,
+		cpumask_pr_args(cpus), (u64)inst->mem_base,
+		(u64)inst->mem_base + size - 1);
+	mutex_unlock(&mk_lock);
+	return 0;
+
+erase:
+	xa_erase(&mk_instances, id);
+free_doorbell:
+	mk_doorbell_destroy(inst);
+free_comm:
+	mk_comm_destroy(inst);
+free_mem:
+	mk_pool_free(&mk_host_pool, inst->mem_base, size);
+free_inst:
+	kfree(inst);
+unlock:
+	mutex_unlock(&mk_lock);
+	return ret;
+}
+
+/*
+ * Give an instance's resources back to the host.  Caller holds mk_lock;
+ * the instance must not be executing, and no load may use it: it cannot
+ * be found by id any more, or never could.
+ */
+void mk_instance_teardown(struct mk_instance *inst)
+{
+	if (inst->channels)
+		mk_channels_remove(&inst->peer);
+	inst->channels = false;
+	kimage_free(inst->image);
+	inst->image = NULL;
+	mk_pristine_free(inst);
+	mk_recovery_free(inst);
+	if (xa_load(&mk_instances, inst->id) == inst)
+		xa_erase(&mk_instances, inst->id);
+	mk_doorbell_destroy(inst);
+	mk_comm_destroy(inst);
+	if (inst->mem_res.parent)
+		release_resource(&inst->mem_res);
+	mk_pool_free(&mk_host_pool, inst->mem_base, inst->mem_size);
+	mk_cpus_give_back(inst);
+}
+
+/**
+ * mk_instance_destroy - give an instance's CPU and memory back to the host
+ * @id: the instance
+ *
+ * A loaded kernel is unloaded first.
+ *
+ * Return: 0, -ENOENT (no such instance) or -EBUSY (it is executing, or a
+ * kexec load is in progress).
+ */
+int mk_instance_destroy(int id)
+{
+	struct mk_instance *inst;
+	struct kimage *image = NULL;
+	int ret = 0;
+
+	/*
+	 * Loads find the instance and use its image slot under the kexec
+	 * lock: take it only to unhook both.
+	 */
+	if (!mk_kexec_trylock())
+		return -EBUSY;
+	mutex_lock(&mk_lock);
+	inst = xa_load(&mk_instances, id);
+	if (!inst) {
+		ret = -ENOENT;
+	} else if (mk_instance_executing(inst)) {
+		ret = -EBUSY;
+	} else {
+		xa_erase(&mk_instances, id);
+		image = inst->image;
+		inst->image = NULL;
+	}
+	mutex_unlock(&mk_lock);
+	mk_kexec_unlock();
+	if (ret)
+		return ret;
+
+	/*
+	 * Out of sysfs first, without mk_lock: removal waits for readers,
+	 * which may be waiting for mk_lock.  Nothing can start it now, it
+	 * cannot be found by id.
+	 */
+	mk_sysfs_del_instance(inst);
+	mk_recovery_stop(inst);
+	kimage_free(image);
+	mutex_lock(&mk_lock);
+	mk_instance_teardown(inst);
+	mutex_unlock(&mk_lock);
+	kobject_put(&inst->kobj);
+	pr_info("instance %d: destroyed\n", id);
+	return 0;
+}
+
+static int __init mk_instance_init(void)
+{
+	register_pm_notifier(&mk_pm_nb);
+	return register_reboot_notifier(&mk_reboot_nb);
+}
+core_initcall(mk_instance_init);

@@ -1,0 +1,191 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Live update: the host kexecs into a new kernel (the same bzImage) while
+# an instance runs, twice in a row.  Not a TEST_PROGS test: it ends the
+# kernel it runs in.  The harness runs it once per host kernel
+# (mk.run=liveupdate, harness/guest/init), with the phase as argument:
+#   1  start an instance (a counter, mk_echo, vsock servers, and a vsock
+#      connection to a host listener), check that handovers the new
+#      kernel cannot take are refused with nothing lost, then kexec with
+#      handover;
+#   2  in the second kernel: the same instance runs on, then kexec again;
+#   3  in the third kernel: it still runs; a kill cannot prove yet that
+#      its CPUs stopped (this kernel never booted them), so it reclaims
+#      nothing.
+# What a phase learned goes to the next in /lu/state, packed with the
+# rest of the root file system into the next kernel's initramfs.
+DIR="$(dirname "$(readlink -f "$0")")"
+. "$DIR"/../kselftest/ktap_helpers.sh
+. "$DIR"/lib.sh
+
+phase=${1:-1}
+state=/lu/state
+sock=$DIR/mk_sock
+cpus=2-3
+
+ktap_print_header
+
+# check DESC CMD...: a KTAP result, pass when CMD succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
+}
+
+# waiting WHAT: KHO is on, the instance counts, and its client of the
+# host's vsock listener says WHAT ("connected", "Connection reset by peer").
+waiting() {
+	wl=$(mk_inside "$id" "cat /tmp/wait.log" | tr -d '\r')
+	ktap_print_msg "in instance $id: $(echo $wl)"
+	[ -d /sys/kernel/debug/kho ] && [ -n "$(count)" ] &&
+	echo "$wl" | grep -q "wait: $1"
+}
+
+# The instance's counter: "START N".
+count() {
+	mk_inside "$id" "cat /tmp/count" | tr -d '\r' | grep -E '^[0-9.]+ [0-9]+$' | tail -n 1
+}
+
+save() {
+	mkdir -p /lu
+	{
+		echo "id=$id"
+		echo "count='$(count)'"
+		echo "uptime=$(cat "$MK/instances/$id/uptime_ms")"
+		echo "sent=$(cat "$MK/instances/$id/msg_sent")"
+	} > $state
+	cat $state | while read -r l; do ktap_print_msg "saved: $l"; done
+}
+
+# update: kexec into the same kernel with handover; returns only if that
+# failed.
+update() {
+	cmdline=$(sed 's/ *mk\.lu_phase=[0-9]*//' /proc/cmdline)
+	# The root file system as it is now, /lu/state included.
+	(cd / && find . -xdev | cpio -o -H newc > /tmp/host.cpio 2>/dev/null)
+	ktap_print_msg "kexec with handover: $(wc -c < /tmp/host.cpio) bytes of initramfs"
+	kexec -s -l "$KERNEL" --initrd=/tmp/host.cpio \
+		--command-line="$cmdline mk.lu_phase=$((phase + 1))" || return 1
+	echo "mk-harness: end lu$phase"
+	kexec -e
+	echo "mk-harness: kexec -e returned: $?"
+	return 1
+}
+
+# refused DESC WHY: kexec -e fails with EBUSY, the log says WHY, and
+# nothing is lost: the instance runs and answers, the image stays loaded.
+refused() {
+	dmesg -c > /dev/null
+	out=$(kexec -e 2>&1)
+	rc=$?
+	ktap_print_msg "kexec -e: exit $rc: $out; $(dmesg | grep 'host kexec refused')"
+	check "$1" sh -c "[ $rc != 0 ] && echo '$out' | grep -q 'Device or resource busy' &&
+		dmesg | grep -q 'host kexec refused: instance $id executes and $2' &&
+		[ \"\$(cat /sys/kernel/kexec_loaded)\" = 1 ] &&
+		[ \"\$(cat $MK/instances/$id/state)\" = running ] &&
+		$sock echo vsock $((id + 2)):1234 stream 64 3 > /dev/null"
+	kexec -u
+}
+
+# adopted N: the instance of the last kernel is here, running, handed
+# over N times, on its CPUs, which the host did not bring up.
+adopted() {
+	[ -d "$MK/instances/$id" ] &&
+	[ "$(mk_state "$id")" = running ] &&
+	[ "$(cat "$MK/instances/$id/handovers")" = "$1" ] &&
+	[ "$(cat "$MK/instances/$id/cpus")" = $cpus ] &&
+	[ "$(cat "$MK/pool/cpus")" = $cpus ] &&
+	! grep -qE '(^|,)[23]' /sys/devices/system/cpu/online
+}
+
+# ran_on: its uptime went on, and its counter did not start over.
+ran_on() {
+	now=$(count)
+	up=$(cat "$MK/instances/$id/uptime_ms")
+	ktap_print_msg "before: uptime $uptime ms, count $count; now: uptime $up ms, count $now"
+	[ "$up" -gt "$uptime" ] && [ "${now% *}" = "${count% *}" ] &&
+	[ "${now#* }" -gt "${count#* }" ]
+}
+
+case $phase in
+1)
+	ktap_set_plan 5
+	mk_require_instances
+	if ! id=$(mk_spawn counter -s $cpus) || ! mk_wait_state "$id" running ||
+	   ! console_wait "$id" "mk-instance: services up"; then
+		ktap_test_fail "an instance with a counter and a vsock connection to the host runs"
+		ktap_finished
+		exit
+	fi
+	# The instance connects once the host listens (instance-init).
+	"$sock" hold vsock 4294967295:7000 > /dev/null 2>&1 &
+	sleep 3
+	check "an instance with a counter and a vsock connection to the host runs" \
+		waiting connected
+
+	# kexec-tools tries kexec_file_load() first: -c is kexec_load().
+	kexec -c -l "$KERNEL" --append="$(cat /proc/cmdline)" > /dev/null
+	refused "handover refused: a kernel loaded with kexec_load()" \
+		"the new kernel was loaded with kexec_load()"
+	kexec -s -l "$KERNEL" --append="console=ttyS0" > /dev/null
+	refused "handover refused: a kernel whose command line names no pool" \
+		"the new kernel.s command line does not name this pool"
+	# The same kernel, its header saying it adopts nothing: xloadflags
+	# (0x236) without bit 8, XLF_MULTIKERNEL.
+	cp "$KERNEL" /tmp/noadopt.bzImage
+	b=$(dd if=/tmp/noadopt.bzImage bs=1 skip=$((0x237)) count=1 2>/dev/null | od -An -tu1)
+	printf "\\$(printf %o $((b & ~1)))" |
+		dd of=/tmp/noadopt.bzImage bs=1 seek=$((0x237)) conv=notrunc 2>/dev/null
+	kexec -s -l /tmp/noadopt.bzImage --append="$(cat /proc/cmdline)" > /dev/null
+	refused "handover refused: a kernel that does not adopt instances" \
+		"the new kernel cannot adopt instances"
+	rm -f /tmp/noadopt.bzImage
+
+	save
+	ktap_test_pass "state saved for the next kernel"
+	ktap_print_totals
+	update
+	ktap_finished
+	;;
+2|3)
+	. $state
+	ktap_set_plan $((phase + 4))
+	n=$((phase - 1))
+	check "instance $id adopted: running, $n handover(s), its CPUs never up here" adopted $n
+	check "its uptime went on and its counter did not restart" ran_on
+	check "its console kept its history and tells of the update" sh -c "
+		grep -aq 'will counter' $MK/instances/$id/console &&
+		[ \$(grep -ac 'host kernel updated' $MK/instances/$id/console) = $n ]"
+	ktap_print_msg "host_away_ms $(cat "$MK/instances/$id/host_away_ms")"
+	ktap_print_msg "msg_sent $sent -> $(cat "$MK/instances/$id/msg_sent")"
+	check "messages: a round trip, counters continued" sh -c "
+		$DIR/mk_msg echo $id 3 64 3 > /dev/null &&
+		[ \$(cat $MK/instances/$id/msg_sent) -gt $sent ] &&
+		[ \$(cat $MK/instances/$id/host_away_ms) -gt 0 ]"
+	check "vsock: an echo to its listener works" \
+		sh -c "$sock echo vsock $((id + 2)):1234 stream 64 10 > /dev/null"
+	if [ "$phase" = 2 ]; then
+		check "vsock: its connection to the old host was reset (ECONNRESET)" \
+			waiting "Connection reset by peer"
+		save
+		ktap_print_totals
+		update
+		ktap_finished
+	else
+		ip addr add 10.77.$id.1/24 dev mk$id && ip link set mk$id up
+		check "the network link works" ping -c 2 -W 10 10.77.$id.2
+		# A CPU this kernel never brought up cannot reach its stub: its
+		# stop is not proven, so the kill reclaims nothing (a known
+		# limit, Documentation/admin-guide/multikernel.rst).
+		free=$(cat $MK/pool/free)
+		kexec -m --kill --id="$id" 2>/dev/null && ktap_print_msg "kill succeeded"
+		check "a kill cannot prove its CPUs stopped yet: refused, nothing reclaimed" sh -c "
+			! kexec -m -u --id=$id 2>/dev/null &&
+			[ -d $MK/instances/$id ] &&
+			! grep -qE '(^|,)[23]' /sys/devices/system/cpu/online &&
+			[ \"\$(cat $MK/pool/free)\" = $free ]"
+		ktap_finished
+	fi
+	;;
+esac

@@ -47,9 +47,9 @@ initramfs: kernel kexec-tools
 	@bash $(H)/initramfs.sh
 
 demo: initramfs
-	@bash $(H)/qemu.sh demo mk.run=demo kunit.enable=0 multikernel_pool=512M@1G
+	@bash $(H)/qemu.sh demo mk.run=demo kunit.enable=0 kho=on multikernel_pool=512M@1G
 	@sed -n '/^mk-harness: begin demo/,/^mk-harness: end demo/p' build/logs/demo.log | \
-		sed '1d;$$d'
+		grep -v '^mk-harness: '
 	@echo "(full log: build/logs/demo.log)"
 
 bench: initramfs

@@ -17,6 +17,9 @@
 #   to TCP over the host's loopback, and 64-byte vsock round trips next to
 #   AF_UNIX SOCK_SEQPACKET ones and, for scale, vsock loopback ones
 #   (median, and the spread min..max).
+# and a second QEMU run (kho=on) with five live updates in a row: how long
+# the instance saw the host away (host_away_ms) next to how long each new
+# host took from its start to adopting the instance.
 # Under TCG only ratios taken in one run mean anything.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,3 +95,20 @@ row "64 B round trip us: vsock / AF_UNIX seqpkt" vsock_rr unix_rr "<= 2"
 # For scale: the kernel's own vsock loopback (a work item per packet, as
 # every vsock transport) next to AF_UNIX, between the same host CPUs.
 row "64 B round trip us: vsock loopback / AF_UNIX" loopback_rr unix_rr "none"
+
+# Live update: five in a row, one QEMU run.
+"$top/harness/qemu.sh" -t 900 lubench mk.run=lubench kunit.enable=0 kho=on \
+	multikernel_pool=512M@1G > /dev/null
+lu=$(tr -d '\r' < "$top/build/logs/lubench.log" |
+	sed -n 's/^lubench [0-9]: running, host away \([0-9]*\) ms, adopted \([0-9]*\) ms after.*/\1 \2/p')
+echo "$lu" | awk 'NF == 2 { printf "live update %d: host away %s ms, new host adopted at %s ms\n", NR, $1, $2 }'
+lustat() {
+	echo "$lu" | cut -d' ' -f"$1" | sort -n | awk '{ v[NR] = $1 } END {
+		if (NR < 5) { print "missing"; exit 1 }
+		printf "%s (%s..%s)", v[3], v[1], v[NR] }'
+}
+away=$(lustat 1) || { echo "bench: fewer than 5 live updates in build/logs/lubench.log" >&2; exit 1; }
+adopt=$(lustat 2)
+echo "live update, the instance's view of the host away, median of 5: $away ms"
+echo "the new host's own start to adoption, median of 5:              $adopt ms"
+awk -v a="${away%% *}" -v b="${adopt%% *}" 'BEGIN { printf "start to adoption / host away:                                 %.2f\n", b / a }'

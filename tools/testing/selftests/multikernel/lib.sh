@@ -16,6 +16,21 @@ UART_ARGS=${MK_INSTANCE_UART:+multikernel_uart=ttyS1 console=ttyS1 earlyprintk=s
 SPLAT='WARNING:|BUG:|Oops|general protection fault|possible (circular|recursive) locking'
 SPLAT="$SPLAT|inconsistent lock state|suspicious RCU usage|ODEBUG:|KASAN:"
 
+# mk_host_kexec PHASE LINE: kexec the host into the same kernel, handing
+# its instances over (live update): its initramfs is the root file system
+# as it is now, its command line this one with mk.lu_phase=PHASE.  LINE
+# is printed just before.  Returns only if that failed.
+mk_host_kexec() {
+	mhk_cmdline=$(sed 's/ *mk\.lu_phase=[0-9]*//' /proc/cmdline)
+	(cd / && find . -xdev | cpio -o -H newc > /tmp/host.cpio 2>/dev/null) &&
+	kexec -s -l "$KERNEL" --initrd=/tmp/host.cpio \
+		--command-line="$mhk_cmdline mk.lu_phase=$1" || return 1
+	echo "$2"
+	kexec -e
+	echo "mk-harness: kexec -e returned: $?"
+	return 1
+}
+
 # Skip the whole test unless a kexec with -m can load kernels here.
 mk_require_kexec() {
 	if ! kexec --help 2>&1 | grep -q -- --multikernel; then

@@ -19,13 +19,16 @@ SPLAT="$SPLAT|inconsistent lock state|suspicious RCU usage|ODEBUG:|KASAN:"
 # mk_host_kexec PHASE LINE: kexec the host into the same kernel, handing
 # its instances over (live update): its initramfs is the root file system
 # as it is now, its command line this one with mk.lu_phase=PHASE.  LINE
-# is printed just before.  Returns only if that failed.
+# is printed just before, and from then on the kernel's log goes to the
+# console.  Returns only if that failed.
 mk_host_kexec() {
 	mhk_cmdline=$(sed 's/ *mk\.lu_phase=[0-9]*//' /proc/cmdline)
 	(cd / && find . -xdev | cpio -o -H newc > /tmp/host.cpio 2>/dev/null) &&
 	kexec -s -l "$KERNEL" --initrd=/tmp/host.cpio \
 		--command-line="$mhk_cmdline mk.lu_phase=$1" || return 1
 	echo "$2"
+	# KTAP is over: let the handover's log lines through.
+	dmesg -n 7
 	kexec -e
 	echo "mk-harness: kexec -e returned: $?"
 	return 1

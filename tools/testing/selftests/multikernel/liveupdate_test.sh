@@ -86,7 +86,7 @@ adopted() {
 	[ "$(cat "$MK/instances/$id/handovers")" = "$1" ] &&
 	[ "$(cat "$MK/instances/$id/cpus")" = $cpus ] &&
 	[ "$(cat "$MK/pool/cpus")" = $cpus ] &&
-	! grep -qE '(^|,)[23]' /sys/devices/system/cpu/online
+	[ "$(cat /sys/devices/system/cpu/online)" = 0-1 ]
 }
 
 # ran_on: its uptime went on, and its counter did not start over.

@@ -56,9 +56,7 @@ bench: initramfs
 	@bash $(H)/bench.sh
 
 cycles: initramfs
-	@bash $(H)/qemu.sh -t 3600 cycles mk.run=test kunit.enable=0 \
-		mk.tests=cycle_test.sh mk.cycles=100 multikernel_pool=512M@1G
-	@python3 $(H)/ktap.py build/logs/cycles.log kselftest
+	@bash $(H)/cycles.sh
 
 shell: initramfs
 	@bash $(H)/qemu.sh -i shell mk.run=shell multikernel_pool=512M@1G

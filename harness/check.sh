@@ -11,17 +11,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 h=$top/harness
 tree=$top/build/linux
 logs=$top/build/logs
-pass=0
-fail=0
-skip=0
 t0=$(date +%s)
+. "$h/checklib.sh"
 
-ok()   { pass=$((pass + 1)); echo "check: PASS $*"; }
-bad()  { fail=$((fail + 1)); echo "check: FAIL $*"; }
-step() { echo "check: == $* ($(( $(date +%s) - t0 ))s)"; }
 finish() {
 	echo "check: finished in $(( $(date +%s) - t0 ))s"
-	[ "$skip" -gt 0 ] && echo "check: $skip skipped"
+	[ "$skip" -gt 0 ] && echo "check: $skip skipped, each one this boot expects"
 	echo "$pass passed, $fail failed"
 	[ "$fail" = 0 ]
 	exit
@@ -34,6 +29,15 @@ must() {
 
 step "dependencies"
 must "dependencies installed" "$h/deps.sh"
+
+# The fixtures: the counting (ktap.py, checklib.sh, qemu.sh's status)
+# fails on every broken log we know of.
+step "harness fixtures"
+if python3 -m unittest discover -s "$h/tests" -q 2>&1 | tail -n 3; then
+	ok "harness fixtures: the counting fails closed"
+else
+	bad "harness fixtures: the counting fails closed"
+fi
 
 step "series"
 must "base tree" "$h/mktree.sh" --base-only
@@ -91,66 +95,19 @@ else
 	ok "kselftests build without warnings"
 fi
 
-# What fails a boot whatever its tests say: in the host's log, a warning,
-# an oops, a lockdep, RCU, debug-objects or KASAN report, a leak; in the
-# second serial port's log (instances print there with mk.instance_uart=1),
-# the same but for the traces of the panics that the tests ask for.  The
-# tests check each instance's own log (mk_finish in lib.sh).
-host_splat='WARNING:|BUG:|Oops|Call Trace:|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|ODEBUG:|KASAN:|unreferenced object|blocked for more than'
-instance_splat='WARNING:|BUG:|Oops|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|ODEBUG:|KASAN:'
-
-# clean NAME: neither log of the boot has such a report.
-clean() {
-	local hits
-	hits=$(grep -aE -- "$host_splat" "$logs/$1.log" | head -n 5)
-	hits+=$(grep -aE -- "$instance_splat" "$logs/$1.ttyS1.log" 2>/dev/null | head -n 5)
-	if [ -n "$hits" ]; then
-		echo "$hits"
-		bad "boot $1: no warning, oops, lockdep/RCU/debug-objects/KASAN report or leak in its logs"
-	else
-		ok "boot $1: no warning, oops, lockdep/RCU/debug-objects/KASAN report or leak in its logs"
-	fi
-}
-
-# boot [-x] [-d] [-T] NAME KERNEL-ARGS...: boot once (-x x2APIC, -d the
-# debug kernel, -T SMT: qemu.sh's options), and check its logs for reports.
-boot() {
-	local opts=()
-	while [ "${1#-}" != "$1" ]; do opts+=("$1"); shift; done
-	local name=$1; shift
-	step "boot $name ${opts[*]}: $*"
-	if ! "$h/qemu.sh" ${opts[@]+"${opts[@]}"} "$name" "$@"; then
-		bad "boot $name reaches the end of /init"
-		clean "$name"
-		return 1
-	fi
-	ok "boot $name reaches the end of /init"
-	clean "$name"
-}
-
-# ktap NAME SECTION: add the section's results to the totals.
-ktap() {
-	local out counts p f s
-	out=$(python3 "$h/ktap.py" "$logs/$1.log" "$2")
-	counts=$(echo "$out" | tail -n 1)
-	echo "$out" | sed '$d'
-	read -r p f s <<< "$counts"
-	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
-	echo "check: $1/$2: $p passed, $f failed, $s skipped"
-}
-
-# log_has NAME TEXT: the boot's console log shows TEXT.
-log_has() {
-	if grep -qF -- "$2" "$logs/$1.log"; then ok "$1: kernel log has \"$2\""
-	else bad "$1: kernel log has \"$2\""; fi
-}
+# Skips each boot expects (ktap.py --skip: "DESCRIPTION # SKIP REASON");
+# any other skip fails.  A test may skip only for what the machine of
+# that boot lacks.
+no_pool_skips=(--skip '# SKIP (needs a pool|no pool to create an instance in)')
+pool_skips=(--skip 'no_pool.* # SKIP only without a pool'
+	    --skip 'kexec_load_disabled # SKIP kexec_load_disabled is not set')
 
 # Where the pool lies matters only to the pool, the loads and a spawn.
 # It also leaves two instances running into the final reboot, which asks
 # both to stop and kills the one that does not within 5 s.
 if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M mk.final_instance=1 \
 	mk.tests=pool_test,instance_test,load_test,spawn_test.sh; then
-	ktap anywhere kselftest
+	ksft anywhere "${pool_skips[@]}" --skip '# SKIP .*needs 4 CPUs and a pool of 264M'
 	log_has anywhere "multikernel: pool reserved: "
 	log_has anywhere "mk-harness: instance 1 (idle) running into the reboot"
 	log_has anywhere "mk-harness: instance 2 (hang) running into the reboot"
@@ -162,52 +119,58 @@ fi
 # leak check, which the slower debug boot runs 5 times.
 if boot -x x2apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G \
 	mk.tests=spawn_test.sh,cycle_test.sh,msg_test.sh,lifecycle_test.sh,hostile_test.sh,smp_test.sh,move_test.sh; then
-	ktap x2apic kselftest
+	ksft x2apic
 	# The instances' x2APIC mode: spawn_test.sh checks their logs.
 	log_has x2apic "x2apic enabled"
 fi
 # SMT: two threads per core; an instance never shares a core with the host.
 if boot -T smt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.tests=smt_test.sh; then
-	ktap smt kselftest
+	ksft smt
 fi
 # Lockdown: no instance loads, with either syscall.
 if boot lockdown mk.run=test kunit.enable=0 lockdown=integrity multikernel_pool=512M@1G \
 	mk.tests=lockdown_test.sh; then
-	ktap lockdown kselftest
-	# Ran, not skipped: the test checks the log lines itself (dmesg).
-	log_has lockdown "ok 2 kexec_load of an instance refused with EPERM under lockdown"
+	ksft lockdown
 fi
-# kexec_load_disabled stays set until reboot: a boot of its own.
-if boot disabled mk.run=test kunit.enable=0 mk.kexec_load_disabled=1 multikernel_pool=512M@1G; then
-	ktap disabled kselftest
+# kexec_load_disabled stays set until reboot: a boot of its own, for the
+# tests that load.
+if boot disabled mk.run=test kunit.enable=0 mk.kexec_load_disabled=1 multikernel_pool=512M@1G \
+	mk.tests=load_test,start_test; then
+	ksft disabled --skip '# SKIP kexec_load_disabled is set'
 fi
-if boot nopool mk.run=test kunit.enable=0; then
-	ktap nopool kselftest
+# No pool, and pools the kernel must refuse, each with its own message:
+# the tests that read the pool.
+if boot nopool mk.run=test kunit.enable=0 mk.tests=pool_test,instance_test,load_test,start_test; then
+	ksft nopool "${no_pool_skips[@]}" --skip '# SKIP needs a pool of 64M' \
+		--skip 'kexec_load_disabled # SKIP kexec_load_disabled is not set'
 fi
-# Requests the kernel must refuse, each with its own message.
-if boot bad-syntax mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=3M@1G; then
-	ktap bad-syntax kselftest
-	log_has bad-syntax "multikernel: ignoring multikernel_pool=3M@1G: want SIZE[@ADDR]"
-fi
-if boot bad-notram mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=512M@3G; then
-	ktap bad-notram kselftest
-	log_has bad-notram "multikernel: ignoring multikernel_pool=512M@3G: [0xc0000000-0xdfffffff] is not all RAM"
-fi
-if boot bad-overlap mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=64M@16M; then
-	ktap bad-overlap kselftest
-	log_has bad-overlap "multikernel: ignoring multikernel_pool=64M@16M: [0x1000000-0x4ffffff] overlaps memory already in use"
-fi
+for bad_pool in "syntax 3M@1G want SIZE[@ADDR]" \
+		"notram 512M@3G [0xc0000000-0xdfffffff] is not all RAM" \
+		"overlap 64M@16M [0x1000000-0x4ffffff] overlaps memory already in use"; do
+	read -r what spec why <<< "$bad_pool"
+	if boot bad-$what mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=$spec \
+		mk.tests=pool_test,instance_test; then
+		ksft bad-$what "${no_pool_skips[@]}"
+		log_has bad-$what "multikernel: ignoring multikernel_pool=$spec: $why"
+	fi
+done
 # The debug kernel runs every test (KUnit and the whole kselftest suite),
-# then looks for leaks: any lockdep, RCU, sleep-in-atomic, debug-objects or
-# kmemleak report fails.  The same suite on the plain kernel would add only
-# time: the boots above run what depends on the configuration there.
+# then looks for leaks: any lockdep, RCU, sleep-in-atomic, debug-objects,
+# KASAN, lockup, hung-task or kmemleak report fails.  The same suite on
+# the plain kernel would add only time: the boots above run what depends
+# on the configuration there.
 step "debug kernel"
+# Report every KASAN finding and warning, not only the first: nothing
+# panics on them, and check.sh reads them all from the log.
+debug_args="kasan.fault=report panic_on_warn=0"
 mkdir -p "$logs"
 if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
 	ok "debug kernel builds (harness/debug.config)"
-	if boot -d -t1800 debug mk.run=test mk.kmemleak=1 mk.cycles=5 multikernel_pool=512M@1G; then
-		ktap debug kunit
-		ktap debug kselftest
+	if boot -d -t2400 debug mk.run=test mk.kmemleak=1 mk.cycles=5 multikernel_pool=512M@1G \
+		$debug_args; then
+		kunit debug
+		ksft debug "${pool_skips[@]}" --skip 'lockdown_test.sh # SKIP the host is not locked down' \
+			--skip 'smt_test.sh # SKIP needs two cores of two threads'
 		log_has debug "mk-harness: kmemleak scanned"
 	fi
 	# Live update: the host kexecs twice while an instance runs
@@ -215,7 +178,7 @@ if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
 	# host, which refuses three handovers and hands the instance over,
 	# is the debug kernel; the next two are the bzImage of the
 	# initramfs, which adopt it.
-	if boot -d liveupdate mk.run=liveupdate kho=on multikernel_pool=512M@1G; then
+	if boot -d liveupdate mk.run=liveupdate kho=on multikernel_pool=512M@1G $debug_args; then
 		for s in lu1 lu2 lu3; do ktap liveupdate $s; done
 		log_has liveupdate "multikernel: instance 1: handed over to the next kernel"
 		log_has liveupdate "multikernel: instance 1: adopted, running on CPUs 2-3"

@@ -13,8 +13,9 @@
 # Otherwise the first serial port (host console) goes to build/logs/NAME.log
 # and the second (instances' UART with mk.instance_uart=1, a debugging aid)
 # to build/logs/NAME.ttyS1.log.
-# Exit status: 0 when the guest reached "mk-harness: done", 1 when it did
-# not (panic, hang, crash: read the log), 124 on timeout.
+# Exit status: 0 when the guest reached "mk-harness: done" and QEMU exited
+# 0, 1 when either did not (panic, hang, crash, QEMU error: read the log
+# and build/logs/NAME.qemu.log), 124 on timeout.
 #
 # TCG by default: KVM hangs on the machines this was written on.  KVM is used
 # only when /dev/kvm exists and a probe boot under KVM finishes (MK_KVM=0
@@ -99,6 +100,11 @@ fi
 if ! grep -q "^mk-harness: done" "$log"; then
 	echo "qemu: $name: guest did not finish (qemu exit $rc, $acc), see $log" >&2
 	tail -n 20 "$log" >&2
+	exit 1
+fi
+if [ $rc != 0 ]; then
+	echo "qemu: $name: QEMU exited $rc after the guest finished, see $logs/$name.qemu.log" >&2
+	tail -n 5 "$logs/$name.qemu.log" >&2
 	exit 1
 fi
 printf 'qemu: %s: done in %.1fs (%s)\n' "$name" "$secs" "$acc"

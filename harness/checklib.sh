@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# What harness/check.sh counts with, sourced by it and by the fixtures in
+# harness/tests/.  Needs $top (the checkout) and $logs (the boot logs).
+# Everything here fails closed: a result that cannot be read is a failure.
+
+h=$top/harness
+pass=${pass:-0}
+fail=${fail:-0}
+skip=${skip:-0}
+t0=${t0:-$(date +%s)}
+
+ok()   { pass=$((pass + 1)); echo "check: PASS $*"; }
+bad()  { fail=$((fail + 1)); echo "check: FAIL $*"; }
+step() { echo "check: == $* ($(( $(date +%s) - t0 ))s)"; }
+
+# What fails a boot whatever its tests say: in the host's log, a warning,
+# an oops, a lockdep, RCU, debug-objects, KASAN, lockup or hung-task
+# report, a leak; in the second serial port's log (instances print there
+# with mk.instance_uart=1), the same but for the traces of the panics
+# that the tests ask for.  The tests check each instance's own log
+# (mk_finish in lib.sh).
+host_splat='WARNING:|BUG:|Oops|Call Trace:|general protection fault|possible circular locking'
+host_splat+='|possible recursive locking|inconsistent lock state|suspicious RCU usage|ODEBUG:'
+host_splat+='|KASAN:|unreferenced object|blocked for more than|soft lockup|hard LOCKUP'
+host_splat+='|Kernel panic|stack-protector|UBSAN:|kernel stack overflow'
+instance_splat='WARNING:|BUG:|Oops|general protection fault|possible circular locking'
+instance_splat+='|possible recursive locking|inconsistent lock state|suspicious RCU usage'
+instance_splat+='|ODEBUG:|KASAN:|soft lockup'
+
+# clean NAME: neither log of the boot has such a report.
+clean() {
+	local hits
+	hits=$(grep -aE -- "$host_splat" "$logs/$1.log" 2>/dev/null | head -n 5)
+	hits+=$(grep -aE -- "$instance_splat" "$logs/$1.ttyS1.log" 2>/dev/null | head -n 5)
+	if [ ! -s "$logs/$1.log" ]; then
+		bad "boot $1: no log"
+	elif [ -n "$hits" ]; then
+		echo "$hits"
+		bad "boot $1: no warning, oops, lockdep/RCU/debug-objects/KASAN/lockup report or leak in its logs"
+	else
+		ok "boot $1: no warning, oops, lockdep/RCU/debug-objects/KASAN/lockup report or leak in its logs"
+	fi
+}
+
+# boot [-x] [-d] [-T] [-tSECONDS] NAME KERNEL-ARGS...: boot once (-x
+# x2APIC, -d the debug kernel, -T SMT: qemu.sh's options), and check its
+# logs for reports.  The arguments are kept in $logs/NAME.args for ksft.
+boot() {
+	local opts=()
+	while [ "${1#-}" != "$1" ]; do opts+=("$1"); shift; done
+	local name=$1; shift
+	step "boot $name ${opts[*]}: $*"
+	mkdir -p "$logs"
+	echo "$*" > "$logs/$name.args"
+	if ! "${QEMU_SH:-$h/qemu.sh}" ${opts[@]+"${opts[@]}"} "$name" "$@"; then
+		bad "boot $name reaches the end of /init"
+		clean "$name"
+		return 1
+	fi
+	ok "boot $name reaches the end of /init"
+	clean "$name"
+}
+
+# ktap NAME SECTION [ktap.py OPTIONS]: add the section's results to the
+# totals.  ktap.py must end with "P F S"; anything else is a failure.
+ktap() {
+	local name=$1 section=$2 out counts p f s
+	shift 2
+	out=$(python3 "${KTAP_PY:-$h/ktap.py}" "$logs/$name.log" "$section" "$@" 2>&1)
+	counts=$(echo "$out" | tail -n 1)
+	echo "$out" | sed '$d'
+	if ! [[ $counts =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+		echo "$out" | tail -n 1
+		bad "$name/$section: ktap.py gave no count"
+		return
+	fi
+	read -r p f s <<< "$counts"
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+	echo "check: $name/$section: $p passed, $f failed, $s skipped"
+}
+
+# kunit NAME [ktap.py OPTIONS]: the boot's KUnit results; every suite of
+# the series (kernel/multikernel/*_kunit.c) must have run.
+kunit() {
+	local name=$1 e=() s
+	shift
+	for s in $(sed -n 's/^\t\.name = "\(multikernel_[a-z_]*\)",$/\1/p' \
+			"$top"/kernel/multikernel/*_kunit.c); do
+		e+=(--expect "$s")
+	done
+	[ ${#e[@]} -gt 0 ] || { bad "$name/kunit: no KUnit suite found in the sources"; return; }
+	ktap "$name" kunit "${e[@]}" "$@"
+}
+
+# ksft NAME [ktap.py OPTIONS]: the boot's kselftest results; every test
+# it was to run (mk.tests=, else every test the suite installs) must have
+# reported.
+ksft() {
+	local name=$1 e=() t tests
+	shift
+	tests=$(sed -n 's/.*mk\.tests=\([^ ]*\).*/\1/p' "$logs/$name.args" 2>/dev/null | tr , ' ')
+	if [ -z "$tests" ]; then
+		tests=$(sed -n 's/^multikernel://p' "${KSFT_LIST:-$top/build/kselftest/kselftest-list.txt}")
+	fi
+	for t in $tests; do
+		e+=(--expect "selftests: multikernel: $t")
+	done
+	[ ${#e[@]} -gt 0 ] || { bad "$name/kselftest: no list of tests"; return; }
+	ktap "$name" kselftest "${e[@]}" "$@"
+}
+
+# log_has NAME TEXT: the boot's console log shows TEXT.
+log_has() {
+	if grep -qF -- "$2" "$logs/$1.log" 2>/dev/null; then ok "$1: kernel log has \"$2\""
+	else bad "$1: kernel log has \"$2\""; fi
+}

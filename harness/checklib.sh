@@ -28,13 +28,31 @@ instance_splat='WARNING:|BUG:|Oops|general protection fault|possible circular lo
 instance_splat+='|possible recursive locking|inconsistent lock state|suspicious RCU usage'
 instance_splat+='|ODEBUG:|KASAN:|soft lockup'
 
-# clean NAME: neither log of the boot has such a report.
+# dumped NAME: each kernel of the boot dumped its whole log at the end
+# (harness/guest/init, lib.sh's mk_host_kexec): the console shows only
+# errors once /init runs, and warnings, lockdep and RCU reports are
+# KERN_WARNING.  A dump must reach back to "Linux version" (the buffer
+# did not wrap), and there must be one per kernel that booted.
+dumped() {
+	local log=$logs/$1.log dumps whole kernels
+	dumps=$(grep -ac '^mk-harness: begin dmesg' "$log")
+	whole=$(grep -aA1 '^mk-harness: begin dmesg' "$log" | grep -ac 'Linux version')
+	kernels=$(( $(grep -ac 'Linux version' "$log") - whole ))
+	[ "$dumps" -gt 0 ] && [ "$whole" = "$dumps" ] && [ "$kernels" = "$dumps" ] && return 0
+	echo "check: $1: $kernels kernels booted, $dumps dumped their log, $whole of it whole"
+	return 1
+}
+
+# clean NAME: neither log of the boot has such a report, and the host's
+# has every kernel's whole log.
 clean() {
 	local hits
 	hits=$(grep -aE -- "$host_splat" "$logs/$1.log" 2>/dev/null | head -n 5)
 	hits+=$(grep -aE -- "$instance_splat" "$logs/$1.ttyS1.log" 2>/dev/null | head -n 5)
 	if [ ! -s "$logs/$1.log" ]; then
 		bad "boot $1: no log"
+	elif ! dumped "$1"; then
+		bad "boot $1: the whole kernel log of each kernel is in the boot's log"
 	elif [ -n "$hits" ]; then
 		echo "$hits"
 		bad "boot $1: no warning, oops, lockdep/RCU/debug-objects/KASAN/lockup report or leak in its logs"

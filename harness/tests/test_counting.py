@@ -149,13 +149,32 @@ class ChecklibCounts(unittest.TestCase):
         self.assertIn("cycle_test.sh never ran", out)
 
     def test_every_report_fails_the_boot(self):
+        # In the kernel log that /init dumps: the console shows errors only.
         for r in sorted(os.listdir(REPORTS)):
             report = read(os.path.join(REPORTS, r))
-            good = self.good().split("mk-harness: done")
-            self.put("b.log", good[0] + report + "mk-harness: done" + good[1])
+            good = self.good().split("mk-harness: end dmesg")
+            self.put("b.log", good[0] + report + "mk-harness: end dmesg" + good[1])
             (p, f, s), out = checklib("clean b", self.logs)
             self.assertEqual((p, f), (0, 1), "%s: %s" % (r, out))
         self.put("b.log", self.good())
+        (p, f, s), out = checklib("clean b", self.logs)
+        self.assertEqual((p, f), (1, 0), out)
+
+    def test_kernel_log_must_be_whole(self):
+        good = self.good()
+        dump = good[good.index("mk-harness: begin dmesg"):good.index("mk-harness: done")]
+        cases = {
+            "no dump": good.replace(dump, ""),
+            "wrapped": good.replace("[    0.000000] Linux version 7.2.12 (mk@mk) #1 SMP\n"
+                                    "[    0.000000] Command", "[    0.000000] Command"),
+            # A kexec'd kernel (live update) that did not dump its own.
+            "one of two": "[    0.000000] Linux version 7.2.12\n" + good,
+        }
+        for what, text in cases.items():
+            self.put("b.log", text)
+            (p, f, s), out = checklib("clean b", self.logs)
+            self.assertEqual((p, f), (0, 1), "%s: %s" % (what, out))
+        self.put("b.log", "[    0.000000] Linux version 7.2.12\n" + dump + good)
         (p, f, s), out = checklib("clean b", self.logs)
         self.assertEqual((p, f), (1, 0), out)
 
@@ -216,7 +235,8 @@ class CyclesCanFail(unittest.TestCase):
         with open(fake, "w") as f:
             f.write(textwrap.dedent("""\
                 #!/bin/sh
-                cat > %s/build/logs/cycles.log <<EOF
+                echo "[    0.000000] Linux version 7.2.12" > %s/build/logs/cycles.log
+                cat >> %s/build/logs/cycles.log <<EOF
                 mk-harness: begin kselftest
                 TAP version 13
                 1..1
@@ -227,9 +247,12 @@ class CyclesCanFail(unittest.TestCase):
                 # not ok 2 the host has all its memory back
                 not ok 1 selftests: multikernel: cycle_test.sh # exit=1
                 mk-harness: end kselftest
+                mk-harness: begin dmesg
+                [    0.000000] Linux version 7.2.12
+                mk-harness: end dmesg
                 mk-harness: done
                 EOF
-                """) % d)
+                """) % (d, d))
         os.chmod(fake, 0o755)
         r = subprocess.run(["bash", os.path.join(d, "harness/cycles.sh")],
                            env={**os.environ, "QEMU_SH": fake},

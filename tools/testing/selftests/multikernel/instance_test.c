@@ -7,13 +7,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/capability.h>
+#include <linux/multikernel.h>
 
 #include "../kselftest_harness.h"
 #include "mk_util.h"
@@ -314,27 +318,167 @@ TEST_F(mk, addresses_are_root_only)
 	EXPECT_EQ(0, destroy(1));
 }
 
+/*
+ * Every write that changes something needs CAP_SYS_BOOT, also from root.
+ * Each value would be taken with it (or fail otherwise: stop and a move
+ * into an instance that does not run), so only EPERM shows the check.
+ */
+static int no_cap_writes(void *arg)
+{
+	static const char * const writes[][2] = {
+		{ MK "create", "2 1 2M\n" },
+		{ MK "destroy", "1\n" },
+		{ MK "heartbeat_timeout_ms", "2000\n" },
+		{ MK "start_timeout_ms", "60000\n" },
+		{ MK "stop_timeout_ms", "30000\n" },
+		{ MK "doorbell_limit", "10000\n" },
+		{ MK "instances/1/state", "stop\n" },
+		{ MK "instances/1/state", "kill\n" },
+		{ MK "instances/1/state", "start\n" },
+		{ MK "instances/1/cpus", "+1\n" },
+		{ MK "instances/1/vsock_cid", "100\n" },
+		{ MK "instances/1/recovery", "off\n" },
+	};
+	int i, bad = 0;
+
+	for (i = 0; i < ARRAY_SIZE(writes); i++) {
+		int ret = write_str(writes[i][0], writes[i][1]);
+
+		if (ret != -EPERM) {
+			printf("# %s: writing %.*s gave %d, wanted -EPERM\n",
+			       writes[i][0], (int)strlen(writes[i][1]) - 1,
+			       writes[i][1], ret);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
 TEST_F(mk, root_without_cap_sys_boot)
 {
-	pid_t pid = fork();
-	int status;
+	if (self->pool_total < (6ULL << 20))
+		SKIP(return, "needs a pool of 6M");
+	ASSERT_EQ(0, create(1, self->cpu, "2M"));
+	EXPECT_EQ(0, without_cap_sys_boot(no_cap_writes, NULL));
+	EXPECT_STREQ("empty", inst_state(1));
+	EXPECT_EQ(0, destroy(1));
+}
 
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		struct __user_cap_header_struct h = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct d[2];
+/*
+ * /dev/multikernel1 of an instance that never ran: an unknown ioctl is
+ * ENOTTY and a write ENOTCONN; after destroy, a file opened before fails
+ * with ENODEV, poll() says so (POLLIN), and the device is gone.
+ */
+TEST_F(mk, device_after_destroy)
+{
+	__u32 type = MULTIKERNEL_MSG_USER_FIRST;
+	struct pollfd p = { .events = POLLIN };
+	char buf[8] = { 0 };
+	int fd;
 
-		if (syscall(SYS_capget, &h, d))
-			_exit(2);
-		d[CAP_SYS_BOOT / 32].effective &= ~(1U << (CAP_SYS_BOOT % 32));
-		if (syscall(SYS_capset, &h, d))
-			_exit(3);
-		_exit(create(1, 1, "2M") == -EPERM ? 0 : 1);
+	if (self->pool_total < (6ULL << 20))
+		SKIP(return, "needs a pool of 6M");
+	ASSERT_EQ(0, create(1, self->cpu, "2M"));
+	fd = open("/dev/multikernel1", O_RDWR | O_NONBLOCK);
+	ASSERT_LE(0, fd) TH_LOG("open /dev/multikernel1: %s", strerror(errno));
+	EXPECT_EQ(-ENOTTY, ioctl(fd, _IO(0xb9, 0x7f)) ? -errno : 0);
+	/* MULTIKERNEL_IOC_BIND's number, another direction. */
+	EXPECT_EQ(-ENOTTY, ioctl(fd, _IOR(0xb9, 0x00, __u32), &type) ? -errno : 0);
+	ASSERT_EQ(0, ioctl(fd, MULTIKERNEL_IOC_BIND, &type));
+	EXPECT_EQ(-ENOTCONN, write(fd, buf, sizeof(buf)) < 0 ? -errno : 0);
+	EXPECT_EQ(-EAGAIN, read(fd, buf, sizeof(buf)) < 0 ? -errno : 0);
+
+	ASSERT_EQ(0, destroy(1));
+	EXPECT_EQ(-ENODEV, write(fd, buf, sizeof(buf)) < 0 ? -errno : 0);
+	EXPECT_EQ(-ENODEV, read(fd, buf, sizeof(buf)) < 0 ? -errno : 0);
+	p.fd = fd;
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	EXPECT_TRUE(p.revents & POLLIN);
+	close(fd);
+	EXPECT_EQ(-ENOENT, access("/dev/multikernel1", F_OK) ? -errno : 0);
+}
+
+/* What writers of a state file saw while their instance was destroyed. */
+struct race_seen {
+	int ready;
+	int einval, enoent, enodev, other, other_err;
+};
+
+/* Write "kill" to instance 1's state file until the file is gone. */
+static void race_writer(struct race_seen *seen)
+{
+	int fd = open(MK "instances/1/state", O_WRONLY);
+
+	if (fd < 0)
+		_exit(1);
+	__atomic_add_fetch(&seen->ready, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		int e = write(fd, "kill", 4) < 0 ? errno : 0;
+
+		if (e == EINVAL) {
+			__atomic_add_fetch(&seen->einval, 1, __ATOMIC_SEQ_CST);
+		} else if (e == ENOENT) {
+			__atomic_add_fetch(&seen->enoent, 1, __ATOMIC_SEQ_CST);
+		} else if (e == ENODEV) {
+			__atomic_add_fetch(&seen->enodev, 1, __ATOMIC_SEQ_CST);
+			_exit(0);
+		} else {
+			seen->other_err = e;
+			__atomic_add_fetch(&seen->other, 1, __ATOMIC_SEQ_CST);
+			_exit(1);
+		}
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("create worked without CAP_SYS_BOOT");
+}
+
+/*
+ * A state file write that finds its instance being destroyed fails with
+ * ENOENT (documented); before, kill of an empty instance is EINVAL, and
+ * once the directory is gone a file opened before fails with ENODEV.
+ * Writers race destroys until one saw ENOENT.
+ */
+#define RACE_WRITERS	3
+#define RACE_ROUNDS	100
+
+TEST_F(mk, state_write_during_destroy)
+{
+	struct race_seen *seen;
+	pid_t pid[RACE_WRITERS];
+	int round, i, ret, status;
+
+	if (self->pool_total < (6ULL << 20))
+		SKIP(return, "needs a pool of 6M");
+	seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, seen);
+	memset(seen, 0, sizeof(*seen));
+	for (round = 0; round < RACE_ROUNDS && !seen->enoent; round++) {
+		ASSERT_EQ(0, create(1, self->cpu, "2M"));
+		seen->ready = 0;
+		for (i = 0; i < RACE_WRITERS; i++) {
+			pid[i] = fork();
+			ASSERT_LE(0, pid[i]);
+			if (!pid[i])
+				race_writer(seen);
+		}
+		while (__atomic_load_n(&seen->ready, __ATOMIC_SEQ_CST) < RACE_WRITERS)
+			usleep(1000);
+		ret = destroy(1);
+		for (i = 0; i < RACE_WRITERS; i++) {
+			/* They wait for the file to go. */
+			if (ret)
+				kill(pid[i], SIGKILL);
+			ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+			EXPECT_EQ(0, status);
+		}
+		ASSERT_EQ(0, ret);
+		ASSERT_EQ(0, seen->other)
+			TH_LOG("a write during destroy: %s", strerror(seen->other_err));
+	}
+	TH_LOG("%d rounds: EINVAL %d, ENOENT %d, ENODEV %d", round,
+	       seen->einval, seen->enoent, seen->enodev);
+	EXPECT_LT(0, seen->enoent);
+	EXPECT_EQ(RACE_WRITERS * round, seen->enodev);
+	munmap(seen, sizeof(*seen));
 }
 
 TEST_HARNESS_MAIN

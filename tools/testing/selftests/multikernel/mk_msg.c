@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mk_msg: the host side of the multikernel message tests (msg_test.sh,
- * hostile_test.sh).  The instance runs mk_echo, which sends every message
+ * hostile_test.sh, host_busy_test.sh), and a waiter for sysfs_notify()
+ * (restart_test.sh).  The instance runs mk_echo, which sends every message
  * of type 0x100 back.  Each subcommand prints one line "mk_msg: ..." and
  * exits 0 when what it checks holds, 1 otherwise; see help().
  */
@@ -41,6 +42,14 @@ static void help(void)
 		"         0x%x..0x%x: EINVAL\n"
 		"       mk_msg nobody ID\n"
 		"         user nobody cannot open /dev/multikernelID: EACCES\n"
+		"       mk_msg fill ID SECONDS\n"
+		"         non-blocking writes of 8 bytes until the ring to instance ID\n"
+		"         is full (EAGAIN, and still so 0.2 s later); fails after\n"
+		"         SECONDS without that\n"
+		"       mk_msg notify FILE WANT SECONDS\n"
+		"         read FILE (a sysfs file), then poll() it for POLLPRI and read\n"
+		"         it again at each wakeup until it reads WANT; fails when it\n"
+		"         read WANT at first, or after SECONDS without that\n"
 		"       mk_msg flood-workload ITER\n"
 		"         ITER rounds of integer hashing: prints workload ms=N hash=H\n",
 		MULTIKERNEL_MSG_MAX, WINDOW, MULTIKERNEL_MSG_USER_FIRST,
@@ -303,6 +312,90 @@ static int cmd_nobody(int id)
 	return r == EACCES ? 0 : 1;
 }
 
+static int cmd_fill(int id, int seconds)
+{
+	unsigned char buf[8] = { 0 };
+	uint64_t t0 = now_ms();
+	unsigned long n = 0;
+	int fd, e;
+
+	fd = dev_open(id, O_RDWR | O_NONBLOCK);
+	e = bind_type(fd, ECHO_TYPE);
+	if (e)
+		fail("bind 0x%x: %s", ECHO_TYPE, errname(e));
+	while (now_ms() - t0 < seconds * 1000ULL) {
+		if (write(fd, buf, sizeof(buf)) == sizeof(buf)) {
+			n++;
+			continue;
+		}
+		if (errno != EAGAIN)
+			fail("fill: write %lu: %s", n, errname(errno));
+		/* Full, unless the instance still takes messages. */
+		usleep(200000);
+		if (write(fd, buf, sizeof(buf)) == sizeof(buf)) {
+			n++;
+			continue;
+		}
+		if (errno != EAGAIN)
+			fail("fill: write %lu: %s", n, errname(errno));
+		printf("mk_msg: fill: ring full after %lu messages\n", n);
+		close(fd);
+		return 0;
+	}
+	fail("fill: %lu messages in %d s, the ring never stayed full", n, seconds);
+	return 1;
+}
+
+/* @fd's contents from offset 0, without the newline, into @buf. */
+static void sysfs_read(int fd, const char *path, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+
+	if (n < 0)
+		fail("notify: read %s: %s", path, errname(errno));
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static int cmd_notify(const char *path, const char *want, int seconds)
+{
+	uint64_t end = now_ms() + seconds * 1000ULL;
+	struct pollfd p = { .events = POLLPRI };
+	unsigned int wakeups = 0;
+	char buf[64];
+	int r;
+
+	p.fd = open(path, O_RDONLY);
+	if (p.fd < 0)
+		fail("notify: open %s: %s", path, errname(errno));
+	sysfs_read(p.fd, path, buf, sizeof(buf));
+	printf("mk_msg: notify: armed at '%s'\n", buf);
+	if (!strcmp(buf, want))
+		fail("notify: %s is '%s' already", path, want);
+	for (;;) {
+		uint64_t now = now_ms();
+
+		if (now >= end)
+			fail("notify: %s: '%s' after %u wakeups in %d s, wanted '%s'",
+			     path, buf, wakeups, seconds, want);
+		r = poll(&p, 1, end - now);
+		if (r < 0 && errno != EINTR)
+			fail("notify: poll: %s", errname(errno));
+		if (r <= 0)
+			continue;
+		if (!(p.revents & (POLLPRI | POLLERR)))
+			fail("notify: poll revents 0x%x", p.revents);
+		wakeups++;
+		sysfs_read(p.fd, path, buf, sizeof(buf));
+		if (!strcmp(buf, want))
+			break;
+	}
+	printf("mk_msg: notify: %s is '%s' after %u wakeups\n", path, want,
+	       wakeups);
+	close(p.fd);
+	return 0;
+}
+
 static int cmd_workload(unsigned long iter)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL, t0 = now_ms();
@@ -328,6 +421,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(cmd, "flood-workload") && argc == 3)
 		return cmd_workload(num(argv[2], ~0UL));
+	if (!strcmp(cmd, "notify") && argc == 5)
+		return cmd_notify(argv[2], argv[3], num(argv[4], 3600));
 	if (argc < 3)
 		help();
 	id = num(argv[2], INT_MAX);
@@ -346,6 +441,8 @@ int main(int argc, char **argv)
 		return cmd_unbound(id);
 	if (!strcmp(cmd, "nobody") && argc == 3)
 		return cmd_nobody(id);
+	if (!strcmp(cmd, "fill") && argc == 4)
+		return cmd_fill(id, num(argv[3], 3600));
 	help();
 	return 1;
 }

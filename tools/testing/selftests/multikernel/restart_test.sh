@@ -6,6 +6,8 @@
 # state file and through kexec -m -e, and runs (a new boot: its uptime
 # starts again, its console shows its init).  An instance whose CPUs were
 # moved since its load is not restarted (EINVAL) and changes nothing.
+# poll() on state and crash_count wakes its caller when the instance
+# crashes (sysfs_notify()).
 DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
 . "$DIR"/lib.sh
@@ -14,8 +16,9 @@ ktap_print_header
 mk_require_instances
 mk_snapshot
 LKDTM=/sys/kernel/debug/provoke-crash/DIRECT
+MSG=$DIR/mk_msg
 
-ktap_set_plan 5
+ktap_set_plan 6
 
 # up ID: instance ID runs its init: running, and its services are up.
 up() {
@@ -38,15 +41,41 @@ if [ -n "$id" ]; then
 fi
 mk_result "a killed instance starts again with kexec -m -e" $ok
 
+# armed FILE: the mk_msg notify writing to FILE read its file (60 s at
+# most).
+armed() {
+	ar_i=0
+	until grep -q "armed at" "$1"; do
+		ar_i=$((ar_i + 1))
+		[ $ar_i -le 300 ] || return 1
+		sleep 0.2
+	done
+}
+
 ok=1
+nok=1
 if [ -n "$id" ]; then
+	# Waiters that are woken by the crash, or fail after 120 s.
+	cc=$(cat $MK/instances/"$id"/crash_count)
+	"$MSG" notify $MK/instances/"$id"/state crashed 120 > /tmp/restart_state 2>&1 &
+	ns=$!
+	"$MSG" notify $MK/instances/"$id"/crash_count $((cc + 1)) 120 \
+		> /tmp/restart_count 2>&1 &
+	nc=$!
+	armed /tmp/restart_state && armed /tmp/restart_count
 	mk_inside "$id" "echo PANIC > $LKDTM" >/dev/null 2>&1 &
-	mk_wait_state "$id" crashed && wait &&
+	pi=$!
+	# The shell it asked never answers: its exit status tells nothing.
+	mk_wait_state "$id" crashed && { wait $pi; true; } &&
 		echo start > $MK/instances/"$id"/state && up "$id" &&
 		[ "$(cat $MK/instances/"$id"/uptime_ms)" -lt 60000 ] && ok=0
-	wait
+	wait $pi
+	wait $ns && wait $nc && nok=0
+	ktap_print_msg "$(cat /tmp/restart_state)"
+	ktap_print_msg "$(cat /tmp/restart_count)"
 fi
 mk_result "a crashed instance starts again, a new boot" $ok
+mk_result "poll() on state and crash_count wakes at the crash" $nok
 
 ok=1
 if [ -n "$id" ]; then

@@ -20,7 +20,7 @@ mk_require_instances
 cpu=$(mk_last_cpu)
 mk_snapshot
 
-ktap_set_plan 7
+ktap_set_plan 8
 
 # since T0: seconds (one decimal) since uptime T0.
 since() {
@@ -75,6 +75,27 @@ check idle running -c
 check reboot stopped
 check halt stopped
 check panic crashed
+
+# kexec_load() (-c) of an instance on two CPUs: kexec -m builds the boot
+# parameters with the host's boot record, the host starts both CPUs, and
+# the instance sees both.
+desc="instance on two CPUs loaded with -c runs on both, host unharmed"
+id=
+if [ "$cpu" -ge 2 ]; then
+	two=$((cpu - 1))-$cpu
+	if id=$(mk_spawn idle -c "$two") && mk_wait_state "$id" running &&
+	   console_wait "$id" "mk-instance: up, kernel $(uname -r), 2 CPU, " &&
+	   is cpus "$(cat $MK/instances/"$id"/cpus)" "$two" &&
+	   is pool/cpus "$(cat $MK/pool/cpus)" "$two" &&
+	   mk_host_cpus_work && mk_finish "$id"; then
+		ktap_test_pass "$desc"
+	else
+		[ -n "$id" ] && mk_finish "$id"
+		ktap_test_fail "$desc"
+	fi
+else
+	ktap_test_skip "$desc (needs 3 CPUs)"
+fi
 
 # Instance mode wins over the instance's command line, which nothing
 # verified: with acpi=force and pci=conf1 it still finds neither ACPI

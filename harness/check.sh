@@ -116,12 +116,23 @@ if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M mk.final_insta
 fi
 # x2APIC: the host and its instances in x2APIC mode (ICR by MSR), running
 # what sends IPIs: spawn, messages, lifecycle, floods; and the 20-cycle
-# leak check, which the slower debug boot runs 5 times.
+# leak check, which the slower debug boot runs 5 times.  It ends with a
+# power off, with two instances running into it.
 if boot -x x2apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G \
+	mk.final_instance=1 mk.final=poweroff \
 	mk.tests=spawn_test.sh,cycle_test.sh,msg_test.sh,lifecycle_test.sh,hostile_test.sh,smp_test.sh,move_test.sh; then
 	ksft x2apic
 	# The instances' x2APIC mode: spawn_test.sh checks their logs.
 	log_has x2apic "x2apic enabled"
+	log_has x2apic "multikernel: instance 1: stopped for the host's power off"
+	log_has x2apic "multikernel: instance 2: did not stop in time: killed for the host's power off"
+fi
+# A halt, with two instances running into it.
+if boot halt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.final_instance=1 \
+	mk.final=halt mk.tests=kexec_m_test.sh; then
+	ksft halt
+	log_has halt "multikernel: instance 1: stopped for the host's halt"
+	log_has halt "multikernel: instance 2: did not stop in time: killed for the host's halt"
 fi
 # SMT: two threads per core; an instance never shares a core with the host.
 if boot -T smt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.tests=smt_test.sh; then
@@ -166,6 +177,24 @@ debug_args="kasan.fault=report panic_on_warn=0"
 mkdir -p "$logs"
 if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
 	ok "debug kernel builds (harness/debug.config)"
+	# Its detectors see real bugs: LKDTM provokes one each
+	# (mk.run=detectors), and clean() must flag every report.
+	step "boot detectors -d"
+	if "$h/qemu.sh" -d detectors mk.run=detectors $debug_args; then
+		for d in "READ_AFTER_FREE KASAN: slab-use-after-free" "WARNING WARNING: CPU:" \
+			 "HUNG_TASK blocked for more than" "SOFTLOCKUP soft lockup" \
+			 "HARDLOCKUP hard LOCKUP"; do
+			read -r what report <<< "$d"
+			if grep -q "^mk-harness: detector $what reported" "$logs/detectors.log" &&
+			   grep -aE -- "$host_splat" "$logs/detectors.log" | grep -qF -- "$report"; then
+				ok "detectors: $what is reported (\"$report\") and fails a boot"
+			else
+				bad "detectors: $what is reported (\"$report\") and fails a boot"
+			fi
+		done
+	else
+		bad "boot detectors reaches the end of /init"
+	fi
 	if boot -d -t2400 debug mk.run=test mk.kmemleak=1 mk.cycles=5 multikernel_pool=512M@1G \
 		$debug_args; then
 		kunit debug

@@ -90,8 +90,22 @@ rm -f "$log" "$logs/$name.ttyS1.log"
 start=$(date +%s.%N)
 timeout "$timeout" "${base[@]}" -accel "$acc" -serial "file:$log" \
 	-serial "file:$logs/$name.ttyS1.log" -append "$append" \
-	> "$logs/$name.qemu.log" 2>&1
+	> "$logs/$name.qemu.log" 2>&1 &
+qemu=$!
+# A halted guest (mk.final=halt) stops its CPUs but not QEMU: that is
+# the end of it.
+halted=0
+while kill -0 $qemu 2>/dev/null; do
+	if grep -q "^reboot: System halted" "$log" 2>/dev/null; then
+		halted=1
+		kill $qemu
+		break
+	fi
+	sleep 1
+done
+wait $qemu
 rc=$?
+[ $halted = 1 ] && rc=0
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 if [ $rc = 124 ]; then
 	echo "qemu: $name: timed out after ${timeout}s ($acc), see $log" >&2

@@ -84,7 +84,7 @@ hangup() {
 hangup
 mk_result "a kill hangs up /dev/ttyMK$id: its reader ends" $?
 
-mk_finish "$id" > /dev/null && [ ! -e /dev/ttyMK"$id" ]
+mk_finish "$id" && [ ! -e /dev/ttyMK"$id" ]
 mk_result "instance unloaded: /dev/ttyMK$id gone, host got everything back" $?
 
 ktap_finished

@@ -228,14 +228,18 @@ mk_unload() {
 	return $mu_clean
 }
 
-# mk_finish ID: take everything back; the host must have all it had, and
-# the instance's log no report.
+# mk_finish ID...: take everything back; the host must have all it had,
+# and the instances' logs no report.
 mk_finish() {
-	case "$(mk_state "$1")" in
-	starting|running|stopping|hung)
-		kexec -m --kill --id="$1" || return 1 ;;
-	esac
-	mk_unload "$1" && mk_host_unchanged
+	mf_rc=0
+	for mf_id in "$@"; do
+		case "$(mk_state "$mf_id")" in
+		starting|running|stopping|hung)
+			kexec -m --kill --id="$mf_id" > /dev/null || mf_rc=1 ;;
+		esac
+		mk_unload "$mf_id" || mf_rc=1
+	done
+	mk_host_unchanged && [ $mf_rc = 0 ]
 }
 
 # mk_write FILE VALUE: write VALUE to FILE, print the errno name or 0.

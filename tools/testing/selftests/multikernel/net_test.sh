@@ -108,10 +108,9 @@ killed() {
 killed
 mk_result "kill during a 100 MB transfer: carrier off, the stalled socket ends and closes" $?
 
-for i in $id $id2; do
-	[ -e $MK/instances/"$i" ] && mk_finish "$i" > /dev/null
-done
-mk_host_unchanged && [ ! -e /sys/class/net/mk"$id" ]
+# shellcheck disable=SC2046 # the ids of the instances left
+mk_finish $(for i in $id $id2; do [ -e $MK/instances/"$i" ] && echo "$i"; done) &&
+	[ ! -e /sys/class/net/mk"$id" ]
 mk_result "instances unloaded: netdevs gone, host got its CPUs and memory back" $?
 
 ktap_finished

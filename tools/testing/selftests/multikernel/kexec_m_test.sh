@@ -25,7 +25,7 @@ for syscall in -s -c; do
 	if [ -n "$id" ] &&
 	   [ "$(cat $MK/instances/"$id"/state)" = loaded ] &&
 	   [ "$(cat $MK/instances/"$id"/cpus)" = "$cpu" ] &&
-	   kexec -m -u --id="$id" && mk_host_unchanged; then
+	   mk_unload "$id" && mk_host_unchanged; then
 		ktap_test_pass "kexec -m $syscall loads into a new instance, -u gives it back"
 	else
 		ktap_print_msg "$out"
@@ -33,22 +33,34 @@ for syscall in -s -c; do
 	fi
 done
 
-big=$(( ($(cat $MK/pool/total) >> 20) + 2 ))M
-out=$(kexec -m -s --cpus="$cpu" --mem="$big" "$KERNEL" 2>&1)
-if [ $? -ne 0 ] && mk_host_unchanged; then
-	ktap_test_pass "kexec -m with more memory than the pool fails, nothing left"
-else
-	ktap_print_msg "$out"
-	ktap_test_fail "kexec -m with more memory than the pool fails, nothing left"
-fi
+# refused DESC WHY ARGS...: kexec -m -s ARGS fails, says WHY (the kernel's
+# errno for the create, as kexec-tools explains it), and leaves nothing.
+refused() {
+	rf_desc=$1
+	rf_why=$2
+	shift 2
+	if out=$(kexec -m -s "$@" "$KERNEL" 2>&1); then
+		ktap_print_msg "kexec -m -s $*: worked: $out"
+		ktap_test_fail "$rf_desc"
+	elif ! echo "$out" | grep -qF -- "$rf_why"; then
+		ktap_print_msg "kexec -m -s $*: '$out', wanted '$rf_why'"
+		ktap_test_fail "$rf_desc"
+	else
+		mk_host_unchanged
+		mk_result "$rf_desc" $?
+	fi
+}
 
-out=$(kexec -m -s --cpus=0 --mem=64M "$KERNEL" 2>&1)
-if [ $? -ne 0 ] && mk_host_unchanged; then
-	ktap_test_pass "kexec -m on the boot CPU fails, nothing left"
-else
-	ktap_print_msg "$out"
-	ktap_test_fail "kexec -m on the boot CPU fails, nothing left"
-fi
+# More than the pool: the create fails with ENOMEM.
+big=$((($(cat $MK/pool/total) >> 20) + 2))M
+refused "kexec -m with more memory than the pool: ENOMEM, nothing left" \
+	"kexec: not enough multikernel memory reserved for $big" \
+	--cpus="$cpu" --mem="$big"
+
+# The host's boot CPU: the create fails with EINVAL.
+refused "kexec -m on the boot CPU: EINVAL, nothing left" \
+	"kexec: cannot create a multikernel instance on CPU 0 with 64M: invalid argument" \
+	--cpus=0 --mem=64M
 
 # CPU lists that kexec itself refuses, before anything is created.
 bad=

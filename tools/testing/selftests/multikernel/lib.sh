@@ -128,22 +128,24 @@ console_wait() {
 }
 
 # mk_inside ID COMMAND: run COMMAND in instance ID's shell, through its
-# console (/dev/ttyMK<ID>); its output, and its status.
+# console (/dev/ttyMK<ID>); its output, and its status.  Each call has a
+# nonce of its own in its markers: a late answer to an earlier call that
+# timed out is not taken for its own.
 mk_inside() {
 	"$(dirname "$(readlink -f "$0")")"/mk_sock run /dev/ttyMK"$1" 30 "$2"
 }
 
-# mk_ends PID WHAT: process PID ends within 10 s; else it is killed and
-# WHAT (what it does) is reported.
+# mk_ends PID WHAT [SECONDS]: process PID ends within SECONDS (10); else
+# it is killed and WHAT (what it does) is reported.
 mk_ends() {
 	me_n=0
-	while kill -0 "$1" 2>/dev/null && [ $me_n -lt 50 ]; do
+	while kill -0 "$1" 2>/dev/null && [ $me_n -lt $((${3:-10} * 5)) ]; do
 		sleep 0.2
 		me_n=$((me_n + 1))
 	done
 	kill -0 "$1" 2>/dev/null || return 0
 	kill "$1"
-	ktap_print_msg "$2 still goes on after 10 s"
+	ktap_print_msg "$2 still goes on after ${3:-10} s"
 	return 1
 }
 
@@ -197,7 +199,7 @@ mk_load() {
 mk_start() {
 	if ! out=$(kexec -m -e --id="$1" 2>&1); then
 		ktap_print_msg "start failed: $out" >&2
-		kexec -m -u --id="$1" >/dev/null 2>&1
+		mk_unload "$1" >&2
 		return 1
 	fi
 }
@@ -216,17 +218,28 @@ mk_clean() {
 	return 1
 }
 
-# mk_finish ID: take everything back; the host must have all it had, and
-# the instance's log no report.
-mk_finish() {
+# mk_unload ID: unload and destroy instance ID, which does not execute
+# (kexec -m -u); fails, too, when its kernel log has a report (mk_clean).
+# Every test unloads through this or mk_finish.
+mk_unload() {
 	mk_clean "$1"
-	mf_clean=$?
-	case "$(mk_state "$1")" in
-	starting|running|stopping|hung)
-		kexec -m --kill --id="$1" || return 1 ;;
-	esac
-	kexec -m -u --id="$1" >/dev/null || return 1
-	mk_host_unchanged && [ $mf_clean = 0 ]
+	mu_clean=$?
+	kexec -m -u --id="$1" > /dev/null || return 1
+	return $mu_clean
+}
+
+# mk_finish ID...: take everything back; the host must have all it had,
+# and the instances' logs no report.
+mk_finish() {
+	mf_rc=0
+	for mf_id in "$@"; do
+		case "$(mk_state "$mf_id")" in
+		starting|running|stopping|hung)
+			kexec -m --kill --id="$mf_id" > /dev/null || mf_rc=1 ;;
+		esac
+		mk_unload "$mf_id" || mf_rc=1
+	done
+	mk_host_unchanged && [ $mf_rc = 0 ]
 }
 
 # mk_write FILE VALUE: write VALUE to FILE, print the errno name or 0.

@@ -48,11 +48,16 @@ count() {
 
 save() {
 	mkdir -p /lu
+	count=$(count)
+	uptime=$(cat "$MK/instances/$id/uptime_ms")
+	sent=$(cat "$MK/instances/$id/msg_sent")
+	received=$(cat "$MK/instances/$id/msg_received")
 	{
 		echo "id=$id"
-		echo "count='$(count)'"
-		echo "uptime=$(cat "$MK/instances/$id/uptime_ms")"
-		echo "sent=$(cat "$MK/instances/$id/msg_sent")"
+		echo "count='$count'"
+		echo "uptime=$uptime"
+		echo "sent=$sent"
+		echo "received=$received"
 	} > $state
 	cat $state | while read -r l; do ktap_print_msg "saved: $l"; done
 }
@@ -98,6 +103,20 @@ ran_on() {
 	[ "${now#* }" -gt "${count#* }" ]
 }
 
+# counted: before any traffic here, the message counters are at least
+# what the last kernel saved (reset, they would start over from 0); then
+# 3 messages there and back add to them.
+counted() {
+	s0=$(cat "$MK/instances/$id/msg_sent")
+	r0=$(cat "$MK/instances/$id/msg_received")
+	ktap_print_msg "msg_sent $sent -> $s0, msg_received $received -> $r0"
+	[ "$s0" -ge "$sent" ] && [ "$r0" -ge "$received" ] &&
+	"$DIR"/mk_msg echo "$id" 3 64 3 > /dev/null &&
+	[ "$(cat "$MK/instances/$id/msg_sent")" -ge $((s0 + 3)) ] &&
+	[ "$(cat "$MK/instances/$id/msg_received")" -ge $((r0 + 3)) ] &&
+	[ "$(cat "$MK/instances/$id/host_away_ms")" -gt 0 ]
+}
+
 case $phase in
 1)
 	ktap_set_plan 5
@@ -132,8 +151,13 @@ case $phase in
 		"the new kernel cannot adopt instances"
 	rm -f /tmp/noadopt.bzImage
 
+	# Messages before the handover: counters it reset would show less.
+	m=$("$DIR"/mk_msg echo "$id" 50 64)
+	rc=$?
+	ktap_print_msg "$m"
 	save
-	ktap_test_pass "state saved for the next kernel"
+	check "50 messages there and back; state saved for the next kernel" \
+		sh -c "[ $rc = 0 ] && [ $sent -ge 50 ] && [ $received -ge 50 ]"
 	ktap_print_totals
 	update
 	ktap_finished
@@ -148,11 +172,7 @@ case $phase in
 		grep -aq 'will counter' $MK/instances/$id/console &&
 		[ \$(grep -ac 'host kernel updated' $MK/instances/$id/console) = $n ]"
 	ktap_print_msg "host_away_ms $(cat "$MK/instances/$id/host_away_ms")"
-	ktap_print_msg "msg_sent $sent -> $(cat "$MK/instances/$id/msg_sent")"
-	check "messages: a round trip, counters continued" sh -c "
-		$DIR/mk_msg echo $id 3 64 3 > /dev/null &&
-		[ \$(cat $MK/instances/$id/msg_sent) -gt $sent ] &&
-		[ \$(cat $MK/instances/$id/host_away_ms) -gt 0 ]"
+	check "messages: counters continued, a round trip adds to them" counted
 	check "vsock: an echo to its listener works" \
 		sh -c "$sock echo vsock $((id + 2)):1234 stream 64 10 > /dev/null"
 	if [ "$phase" = 2 ]; then
@@ -167,9 +187,10 @@ case $phase in
 		check "the network link works" ping -c 2 -W 10 10.77.$id.2
 		# Its CPUs never came up in this kernel: the kill's proof of
 		# stop is their first boot here, into the host's stub.
-		kexec -m --kill --id="$id" && kexec -m -u --id="$id" > /dev/null
-		check "killed, it gives the host its CPUs and memory back" sh -c "
-			[ \"\$(cat /sys/devices/system/cpu/online)\" = 0-3 ] &&
+		kexec -m --kill --id="$id" && mk_unload "$id"
+		rc=$?
+		check "killed and unloaded, its log clean: the host gets its CPUs and memory back" sh -c "
+			[ $rc = 0 ] && [ \"\$(cat /sys/devices/system/cpu/online)\" = 0-3 ] &&
 			[ \"\$(cat $MK/pool/free)\" = \"\$(cat $MK/pool/total)\" ] &&
 			[ \"\$(cat $MK/pool/cpus)\" = '' ]"
 		ktap_finished

@@ -426,19 +426,27 @@ static int cmd_pair(const char *family, int type, int a, int b, char **argv)
 /*
  * Run @cmd in the shell at the other end of @tty: raw mode here, no echo
  * there, a marker before the output and one with the status after it.
- * The markers are split in the command line, so that an echo of the line
- * (or a prompt) is no marker.
+ * Both carry a nonce of this call, so that the late answer of an earlier
+ * call (one that timed out) is not taken for this one's.  The markers are
+ * split in the command line, so that an echo of the line (or a prompt) is
+ * no marker.
  */
 static int cmd_run(const char *tty, int timeout, const char *cmd)
 {
 	static char out[65536];
 	struct termios t;
+	struct timespec ts;
 	size_t len = 0;
-	char line[4096], *m, *start, *p;
+	char line[4096], nonce[32], go[48], rc[48], *m, *start, *p;
 	double end = now_us() + timeout * 1e6;
 	int fd, status;
 	ssize_t n;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(nonce, sizeof(nonce), "%x.%lx", (unsigned int)getpid(),
+		 (unsigned long)ts.tv_nsec);
+	snprintf(go, sizeof(go), "@mk-go-%s@", nonce);
+	snprintf(rc, sizeof(rc), "@mk-rc-%s=", nonce);
 	fd = open(tty, O_RDWR | O_NOCTTY);
 	if (fd < 0)
 		fail("open %s: %s", tty, strerror(errno));
@@ -447,8 +455,8 @@ static int cmd_run(const char *tty, int timeout, const char *cmd)
 		tcsetattr(fd, TCSANOW, &t);
 	}
 	snprintf(line, sizeof(line),
-		 "\nstty -echo 2>/dev/null; echo \"@mk\"\"-go@\"; %s; echo \"@mk\"\"-rc=$?@\"\n",
-		 cmd);
+		 "\nstty -echo 2>/dev/null; echo \"@mk\"\"-go-%s@\"; %s; echo \"@mk\"\"-rc-%s=$?@\"\n",
+		 nonce, cmd, nonce);
 	if (write_all(fd, line, strlen(line)))
 		fail("write %s: %s", tty, strerror(errno));
 	while (now_us() < end) {
@@ -461,15 +469,17 @@ static int cmd_run(const char *tty, int timeout, const char *cmd)
 			fail("read %s: %s", tty, n ? strerror(errno) : "hung up");
 		len += n;
 		out[len] = '\0';
-		m = strstr(out, "@mk-rc=");
-		if (!m || sscanf(m, "@mk-rc=%d@", &status) != 1 ||
-		    !strchr(m + 7, '@'))
+		m = strstr(out, rc);
+		if (!m || sscanf(m + strlen(rc), "%d@", &status) != 1 ||
+		    !strchr(m + strlen(rc), '@'))
 			continue;
 		*m = '\0';
 		/* The output is between the two markers. */
-		start = strstr(out, "@mk-go@");
+		start = strstr(out, go);
 		start = start ? strchr(start, '\n') : NULL;
-		for (p = start ? start + 1 : out; *p; p++)
+		if (!start)
+			fail("run: the status came without the start marker %s", go);
+		for (p = start + 1; *p; p++)
 			if (*p != '\r')
 				putchar(*p);
 		return status;

@@ -155,6 +155,17 @@ static bool mk_vsock_seqpacket_allow(struct vsock_sock *vsk, u32 remote_cid)
 	return true;
 }
 
+/*
+ * MSG_ZEROCOPY: the sender's pages stay pinned in the skb's frags until
+ * mk_vsock_send_skb() has copied them into the link (skb_copy_bits()
+ * reads frags), and the completion is queued when the skb is freed after
+ * that, as with vsock_loopback.
+ */
+static bool mk_vsock_msgzerocopy_allow(void)
+{
+	return true;
+}
+
 static struct virtio_transport mk_vsock_transport = {
 	.transport = {
 		.module                   = THIS_MODULE,
@@ -186,6 +197,8 @@ static struct virtio_transport mk_vsock_transport = {
 		.seqpacket_enqueue        = virtio_transport_seqpacket_enqueue,
 		.seqpacket_allow          = mk_vsock_seqpacket_allow,
 		.seqpacket_has_data       = virtio_transport_seqpacket_has_data,
+
+		.msgzerocopy_allow        = mk_vsock_msgzerocopy_allow,
 
 		.notify_poll_in           = virtio_transport_notify_poll_in,
 		.notify_poll_out          = virtio_transport_notify_poll_out,

@@ -390,7 +390,7 @@ two() {
 			return 1
 		[ $tw_i = 3 ] || sleep 0.5
 	done
-	kexec -m -u --id="$tw_b" >/dev/null && mk_finish "$tw_a"
+	mk_unload "$tw_b" && mk_finish "$tw_a"
 }
 tw_a=
 tw_b=

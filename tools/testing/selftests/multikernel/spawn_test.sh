@@ -127,8 +127,7 @@ if [ "$cpu" -ge 3 ] && [ "$(cat $MK/pool/total)" -ge $((264 << 20)) ]; then
 	if a=$(mk_spawn idle -s "$cpu") && b=$(mk_spawn idle -s $((cpu - 1))) &&
 	   mk_wait_state "$a" running && mk_wait_state "$b" running && mk_host_cpus_work &&
 	   kexec -m --kill --id="$a" && [ "$(mk_state "$b")" = running ] &&
-	   kexec -m --kill --id="$b" && kexec -m -u --id="$a" >/dev/null &&
-	   kexec -m -u --id="$b" >/dev/null && mk_host_unchanged; then
+	   kexec -m --kill --id="$b" && mk_unload "$a" && mk_unload "$b" && mk_host_unchanged; then
 		ktap_test_pass "$desc"
 	else
 		for id in $a $b; do

@@ -27,6 +27,11 @@ mk_host_kexec() {
 	kexec -s -l "$KERNEL" --initrd=/tmp/host.cpio \
 		--command-line="$mhk_cmdline mk.lu_phase=$1" || return 1
 	echo "$2"
+	# This kernel's whole log, which the harness reads (the console
+	# shows only errors): the next kernel starts a log of its own.
+	echo "mk-harness: begin dmesg"
+	dmesg
+	echo "mk-harness: end dmesg"
 	# KTAP is over: let the handover's log lines through.
 	dmesg -n 7
 	kexec -e

@@ -134,6 +134,15 @@ if boot halt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.final_instan
 	log_has halt "multikernel: instance 1: stopped for the host's halt"
 	log_has halt "multikernel: instance 2: did not stop in time: killed for the host's halt"
 fi
+# The kernel's own AF_VSOCK suite (tools/testing/vsock/vsock_test) between
+# the host and an instance, both ways, its TCP control channel over the
+# instance's link (harness/vsock_suite.sh).  Test 8 bounds how late a 1 s
+# SO_RCVTIMEO may end by 250 ms of wall-clock time, which TCG does not
+# keep (the admin guide says so).
+if boot vsock mk.run=vsock_suite kunit.enable=0 multikernel_pool=512M@1G; then
+	ktap vsock vsock_suite --skip ': 8 SOCK_SEQPACKET timeout # SKIP ' \
+		--expect 'host server, instance client' --expect 'instance server, host client'
+fi
 # SMT: two threads per core; an instance never shares a core with the host.
 if boot -T smt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.tests=smt_test.sh; then
 	ksft smt

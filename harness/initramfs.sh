@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build build/initramfs.cpio for the QEMU host: busybox, static kexec,
-# harness/guest/init, the installed kselftests and the bzImage itself (the
-# kernel the host loads into instances), packed with the kernel's
+# harness/guest/init, the installed kselftests, the kernel's AF_VSOCK suite
+# (vsock_test, and harness/vsock_suite.sh that runs it) and the bzImage
+# itself (the kernel the host loads into instances), packed with the kernel's
 # own usr/gen_init_cpio.
 set -euo pipefail
 
@@ -26,9 +27,28 @@ make -s -C "$tree/tools/testing/selftests" O="$obj" TARGETS=multikernel \
 	LDFLAGS=-static INSTALL_PATH="$ksft" install > "$top/build/kselftest.log" 2>&1 ||
 	die "kselftest build failed, see build/kselftest.log"
 
+# The kernel's own AF_VSOCK suite (tools/testing/vsock/vsock_test), run by
+# harness/vsock_suite.sh between the host and an instance.  Its Makefile
+# builds where its sources are, with the uapi headers of the tree's
+# usr/include: so it builds in a copy of them (build/vsock-src), next to
+# links to the tree's tools/include and to the headers of this tree
+# (installed in build/vsock-hdr).
+echo "initramfs: building vsock_test"
+vsrc=$top/build/vsock-src
+vsock_test=$vsrc/tools/testing/vsock/vsock_test
+{
+	make -C "$tree" O="$top/build/vsock-hdr" ARCH=x86_64 headers &&
+	rm -rf "$vsrc" && mkdir -p "$vsrc/tools/testing" "$vsrc/usr" &&
+	cp -a "$tree/tools/testing/vsock" "$vsrc/tools/testing/" &&
+	ln -s "$tree/tools/include" "$vsrc/tools/include" &&
+	ln -s "$top/build/vsock-hdr/usr/include" "$vsrc/usr/include" &&
+	make -C "$vsrc/tools/testing/vsock" vsock_test LDFLAGS=-static
+} > "$top/build/vsock_test.log" 2>&1 || die "vsock_test build failed, see build/vsock_test.log"
+file "$vsock_test" | grep -q 'statically linked' || die "$vsock_test is not static"
+
 # The instance's own initramfs: busybox, harness/guest/instance-init,
 # mk_echo and mk_sock (from the kselftests just built), the other ends of
-# the message, vsock, network and console tests.
+# the message, vsock, network and console tests, and vsock_test.
 mk_echo=$ksft/multikernel/mk_echo
 mk_sock=$ksft/multikernel/mk_sock
 [ -x "$mk_echo" ] && [ -x "$mk_sock" ] || die "mk_echo or mk_sock missing, see build/kselftest.log"
@@ -43,6 +63,7 @@ file /bin/busybox $busybox 0755 0 0
 slink /bin/sh busybox 0777 0 0
 file /bin/mk_echo $mk_echo 0755 0 0
 file /bin/mk_sock $mk_sock 0755 0 0
+file /bin/vsock_test $vsock_test 0755 0 0
 file /init $top/harness/guest/instance-init 0755 0 0
 LIST
 "$gen" "$top/build/instance.list" > "$top/build/instance.cpio" ||
@@ -73,6 +94,8 @@ dir /boot 0755 0 0
 file /boot/bzImage $obj/arch/x86/boot/bzImage 0644 0 0
 file /boot/instance.cpio $top/build/instance.cpio 0644 0 0
 file /bin/socat $socat 0755 0 0
+file /bin/vsock_test $vsock_test 0755 0 0
+file /bin/vsock_suite $top/harness/vsock_suite.sh 0755 0 0
 LIST
 	# Each directory once, parents first, then the libraries.
 	for lib in $socat_libs; do

@@ -189,7 +189,7 @@ case $phase in
 		# stop is their first boot here, into the host's stub.
 		kexec -m --kill --id="$id" && mk_unload "$id"
 		rc=$?
-		check "killed and unloaded, its log clean: the host gets its CPUs and memory back" sh -c "
+		check "killed, unloaded, log clean: the host gets its CPUs and memory back" sh -c "
 			[ $rc = 0 ] && [ \"\$(cat /sys/devices/system/cpu/online)\" = 0-3 ] &&
 			[ \"\$(cat $MK/pool/free)\" = \"\$(cat $MK/pool/total)\" ] &&
 			[ \"\$(cat $MK/pool/cpus)\" = '' ]"

@@ -69,7 +69,7 @@ by_id() {
 	mk_unload 7 && mk_host_unchanged && [ $by_rc = 0 ]
 }
 by_id
-mk_result "kexec_file_load into an empty instance: EPERM from the multikernel check; unload works" $?
+mk_result "kexec_file_load into an empty instance: EPERM from our check; unload works" $?
 
 # Upstream refuses every kexec_load() first: the multikernel check is not
 # reached.

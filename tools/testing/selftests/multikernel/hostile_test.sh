@@ -180,8 +180,8 @@ elif quiet=$(mk_spawn echo -s $(($(mk_last_cpu) - 1))) && mk_wait_state "$quiet"
 		"flooded ($(ratio "$base" "$took") x); it rang $rang times" \
 		"(a window: $window), the quiet instance $quiet_rang times"
 	if is "crash_reason" "$(cat "$MK/instances/$id/crash_reason")" "doorbell storm" &&
-	   [ "$took" -le $((2 * base)) ] &&
 	   [ "$rang" -gt "$window" ] && [ "$rang" -le $((10 * window)) ] &&
+	   [ "$took" -le $((2 * base)) ] &&
 	   [ "$quiet_rang" -lt 10 ] && is "quiet instance" "$(mk_state "$quiet")" running &&
 	   dmesg | grep -q "instance $id: doorbell storm" &&
 	   kexec -m -u --id="$id" >/dev/null; then

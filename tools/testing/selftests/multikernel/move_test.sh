@@ -59,8 +59,9 @@ mk_result "a CPU moves into a running instance, which brings it up" $ok
 
 ok=1
 [ -n "$id" ] && writes "move out" $MK/instances/"$id"/cpus -3 0 &&
-	sees "$id" 2 1 && host_cpu 3 1 && working "$id" && ok=0
-mk_result "the CPU moves back out: online in the host again" $ok
+	sees "$id" 2 1 && host_cpu 3 1 && working "$id" &&
+	timeout 30 taskset -c 3 true && ok=0
+mk_result "the CPU moves back out: online in the host again, runs a task" $ok
 
 # The same CPU in, out and in again, then its kill takes both back.
 ok=1
@@ -108,6 +109,21 @@ if id=$(mk_spawn idle -s 2); then
 fi
 mk_result "an instance that does not run takes no CPU" $ok
 
+# silent ID: instance ID's heartbeat (every 100 ms) stood still for 2 s,
+# within 60 s: a CPU of it spins with interrupts off (one without a tick
+# for 1 s stops the heartbeat).
+silent() {
+	si_n=0
+	until [ "$(cat $MK/instances/"$1"/heartbeat_age_ms)" -ge 2000 ]; do
+		si_n=$((si_n + 1))
+		if [ $si_n -gt 300 ]; then
+			ktap_print_msg "instance $1: heartbeat still goes after 60 s"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
 # Every CPU of the instance spins with interrupts off: it answers nothing.
 # The heartbeat timeout is raised so that it stays running meanwhile.
 ok=1
@@ -117,8 +133,8 @@ if id=$(mk_spawn idle -s 2-3) && mk_wait_state "$id" running &&
    console_wait "$id" "mk-instance: services up"; then
 	spin="sh -c 'echo HARDLOCKUP > $LKDTM'"
 	mk_inside "$id" "(taskset -c 1 $spin &); taskset -c 0 $spin" >/dev/null 2>&1 &
-	sleep 3
-	writes "silent, in" $MK/instances/"$id"/cpus +1 ETIMEDOUT &&
+	silent "$id" &&
+		writes "silent, in" $MK/instances/"$id"/cpus +1 ETIMEDOUT &&
 		host_cpu 1 1 &&
 		writes "silent, out" $MK/instances/"$id"/cpus -3 ETIMEDOUT &&
 		host_cpu 3 0 && is "its CPUs" "$(cat $MK/instances/"$id"/cpus)" 2-3 &&

@@ -3,7 +3,9 @@
 #
 # Recovery: with recovery "restart" a crashed or hung instance is started
 # again in place by itself, crash_count counts, crash_log keeps the log
-# of the last crash; after three restarts in a row it stays crashed.
+# of the last crash; after three restarts in a row it stays crashed.  An
+# instance on two CPUs that crashes or hangs on its second CPU restarts
+# on both.
 DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
 . "$DIR"/lib.sh
@@ -13,7 +15,7 @@ mk_require_instances
 mk_snapshot
 LKDTM=/sys/kernel/debug/provoke-crash/DIRECT
 
-ktap_set_plan 5
+ktap_set_plan 7
 
 # up ID: instance ID runs its init: running, and its services are up.
 up() {
@@ -69,7 +71,21 @@ if [ -n "$id" ]; then
 fi
 mk_result "a hung instance is killed and restarts by itself" $ok
 
-# The third crash in a row is restarted, the fourth is not.
+# logged TEXT: the host's log has TEXT within 10 s.
+logged() {
+	l_i=0
+	until dmesg | grep -qF -- "$1"; do
+		l_i=$((l_i + 1))
+		if [ $l_i -gt 50 ]; then
+			ktap_print_msg "no '$1' in the log"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# The third crash in a row is restarted, the fourth is not: the host
+# decides when it counts the crash, and says so; no restart is queued.
 ok=1
 if [ -n "$id" ]; then
 	mk_inside "$id" "echo PANIC > $LKDTM" >/dev/null 2>&1 &
@@ -78,7 +94,11 @@ if [ -n "$id" ]; then
 	mk_inside "$id" "echo PANIC > $LKDTM" >/dev/null 2>&1 &
 	crashes "$id" 4 || ok=1
 	wait
-	sleep 10
+	logged "instance $id: 3 restarts in a row did not help: not restarted" || ok=1
+	if dmesg | grep -q "instance $id: .*: restart 4 of"; then
+		ktap_print_msg "a fourth restart was queued"
+		ok=1
+	fi
 	is state "$(mk_state "$id")" crashed || ok=1
 fi
 mk_result "after three restarts in a row it stays crashed" $ok
@@ -86,5 +106,45 @@ mk_result "after three restarts in a row it stays crashed" $ok
 ok=1
 [ -n "$id" ] && mk_finish "$id" && ok=0
 mk_result "its unload gives everything back" $ok
+
+# on_cpus ID N: instance ID runs again on all its N CPUs.
+on_cpus() {
+	oc_n=$(mk_inside "$1" nproc | tr -d '\r')
+	is "instance $1: nproc" "$oc_n" "$2"
+}
+
+id=
+if [ "$(mk_last_cpu)" -ge 3 ]; then
+	id=$(mk_spawn idle -s 2-3) && up "$id" && on_cpus "$id" 2 &&
+		echo restart > $MK/instances/"$id"/recovery || id=
+	[ -z "$id" ] && ktap_print_msg "no instance on CPUs 2-3"
+fi
+
+desc="a two-CPU instance that panicked on its second CPU restarts on both"
+ok=1
+if [ "$(mk_last_cpu)" -lt 3 ]; then
+	ktap_test_skip "$desc (needs CPUs 2-3)"
+else
+	if [ -n "$id" ]; then
+		mk_inside "$id" "taskset -c 1 sh -c 'echo PANIC > $LKDTM'" >/dev/null 2>&1 &
+		again "$id" 1 && on_cpus "$id" 2 &&
+			grep -aq "Kernel panic" $MK/instances/"$id"/crash_log && ok=0
+		wait
+	fi
+	mk_result "$desc" $ok
+fi
+
+desc="hung on its second CPU: killed, restarts on both; its unload gives both back"
+ok=1
+if [ "$(mk_last_cpu)" -lt 3 ]; then
+	ktap_test_skip "$desc (needs CPUs 2-3)"
+else
+	if [ -n "$id" ]; then
+		mk_inside "$id" "(taskset -c 1 sh -c 'echo HARDLOCKUP > $LKDTM' &)" >/dev/null 2>&1
+		again "$id" 2 && on_cpus "$id" 2 && ok=0
+		mk_finish "$id" || ok=1
+	fi
+	mk_result "$desc" $ok
+fi
 
 ktap_finished

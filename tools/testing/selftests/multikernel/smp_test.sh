@@ -97,10 +97,13 @@ if [ -n "$id" ]; then
 	two=$(echo "$times" | sed -n 's/^two //p' | median5)
 fi
 ktap_print_msg "two jobs on one CPU: ${one:-?} ms, on two CPUs: ${two:-?} ms (medians of 5)"
-# Both CPUs run at once.  The 0.6x target is make bench's: under QEMU on
-# two host cores the ratio here spreads from 0.4 to 0.7.
-[ -n "$one" ] && [ -n "$two" ] && [ "$one" -gt 0 ] && [ $((two * 10)) -le $((one * 8)) ]
-mk_result "a parallel workload on two CPUs takes at most 0.8x its time on one" $?
+# Both CPUs run at once: time is the feature here.  Two CPUs that run at
+# once take 0.5x; one CPU, or two that QEMU runs by turns, 1.0x or more.
+# Under QEMU on two host cores the ratio here spreads from 0.4 to 0.7
+# (make bench's target is 0.6x); the bound, 0.9x, leaves 0.2 above that
+# for a busier machine and still fails when the second CPU does not run.
+[ -n "$one" ] && [ -n "$two" ] && [ "$one" -gt 0 ] && [ $((two * 10)) -le $((one * 9)) ]
+mk_result "a parallel workload on two CPUs takes at most 0.9x its time on one" $?
 
 # A panic on the instance's second CPU: crashed, its log kept.
 ok=1

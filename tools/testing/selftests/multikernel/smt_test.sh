@@ -7,7 +7,10 @@
 # nothing; once the host took that thread offline it works, the thread
 # cannot come online while the instance owns its sibling (EBUSY), and it
 # can again afterwards.  Two instances may share a core, and one instance
-# may have both threads.  An instance started on such a CPU runs.
+# may have both threads.  An instance started on such a CPU runs.  A CPU
+# moved into a running instance obeys the same rule: a thread of the boot
+# CPU's core is refused (EXDEV) and nothing changes, the other thread of
+# the instance's own core moves in.
 # Needs SMT: QEMU -smp ...,threads=2
 # (harness/qemu.sh -T).
 DIR="$(dirname "$(readlink -f "$0")")"
@@ -29,7 +32,7 @@ if [ -z "$sib" ] || [ -z "$boot_sib" ] || [ "$sib" = 0 ]; then
 fi
 mk_require_pool $((132 << 20))
 mk_snapshot
-ktap_set_plan 6
+ktap_set_plan 7
 
 online() {
 	cat $CPU_SYS/cpu"$1"/online
@@ -101,6 +104,39 @@ ran() {
 }
 ran
 result "an instance on CPU $cpu, with thread $sib offline, runs" $?
+
+# count TEXT: lines of the host's log with TEXT.
+count() {
+	dmesg | grep -cF -- "$1"
+}
+
+id=
+moves() {
+	mv_log="CPU $boot_sib shares its core with host CPU 0"
+	mv_seen=$(count "$mv_log")
+	writes "offline CPU $sib" $CPU_SYS/cpu"$sib"/online 0 0 &&
+	id=$(mk_spawn idle -s "$cpu") && mk_wait_state "$id" running &&
+	console_wait "$id" "mk-instance: services up" &&
+	mv_on=$(cat $CPU_SYS/online) &&
+	writes "move CPU $boot_sib in" $MK/instances/"$id"/cpus +"$boot_sib" EXDEV &&
+	is "host CPUs" "$(cat $CPU_SYS/online)" "$mv_on" &&
+	is "its CPUs" "$(cat $MK/instances/"$id"/cpus)" "$cpu" &&
+	is "log lines '$mv_log'" "$(count "$mv_log")" $((mv_seen + 1)) &&
+	writes "move CPU $sib in" $MK/instances/"$id"/cpus +"$sib" 0 &&
+	is "nproc" "$(mk_inside "$id" nproc | tr -d '\r')" 2 &&
+	mk_clean "$id" && kexec -m --kill --id="$id" &&
+	kexec -m -u --id="$id" >/dev/null &&
+	writes "online CPU $sib" $CPU_SYS/cpu"$sib"/online 1 0 && unchanged
+}
+moves
+ok=$?
+# What a failed check left behind: the next test needs both threads.
+if [ $ok != 0 ] && [ -n "$id" ] && [ -e $MK/instances/"$id" ]; then
+	kexec -m --kill --id="$id" >/dev/null 2>&1
+	kexec -m -u --id="$id" >/dev/null 2>&1
+	[ "$(online "$sib")" = 1 ] || echo 1 > $CPU_SYS/cpu"$sib"/online
+fi
+result "moves into an instance on CPU $cpu: $boot_sib EXDEV, nothing changed; $sib moves in" $ok
 
 # One instance on both threads of a core: no thread is the host's, and
 # both come back online.

@@ -184,7 +184,7 @@ elif quiet=$(mk_spawn echo -s $(($(mk_last_cpu) - 1))) && mk_wait_state "$quiet"
 	   [ "$took" -le $((2 * base)) ] &&
 	   [ "$quiet_rang" -lt 10 ] && is "quiet instance" "$(mk_state "$quiet")" running &&
 	   dmesg | grep -q "instance $id: doorbell storm" &&
-	   kexec -m -u --id="$id" >/dev/null; then
+	   mk_unload "$id"; then
 		flood=pass
 	fi
 fi

@@ -141,7 +141,7 @@ if id=$(mk_spawn idle -s 2-3) && mk_wait_state "$id" running &&
 		is "state" "$(mk_state "$id")" running && ok=0
 	kexec -m --kill --id="$id" || ok=1
 	wait
-	kexec -m -u --id="$id" >/dev/null || ok=1
+	mk_unload "$id" || ok=1
 	mk_host_unchanged || ok=1
 fi
 echo "$hb" > $MK/heartbeat_timeout_ms

@@ -98,8 +98,7 @@ id=
 ran() {
 	writes "offline CPU $sib" $CPU_SYS/cpu"$sib"/online 0 0 &&
 	id=$(mk_spawn idle -s "$cpu") && mk_wait_state "$id" running &&
-	mk_host_cpus_work && kexec -m --kill --id="$id" &&
-	kexec -m -u --id="$id" >/dev/null &&
+	mk_host_cpus_work && kexec -m --kill --id="$id" && mk_unload "$id" &&
 	writes "online CPU $sib" $CPU_SYS/cpu"$sib"/online 1 0 && unchanged
 }
 ran
@@ -124,8 +123,7 @@ moves() {
 	is "log lines '$mv_log'" "$(count "$mv_log")" $((mv_seen + 1)) &&
 	writes "move CPU $sib in" $MK/instances/"$id"/cpus +"$sib" 0 &&
 	is "nproc" "$(mk_inside "$id" nproc | tr -d '\r')" 2 &&
-	mk_clean "$id" && kexec -m --kill --id="$id" &&
-	kexec -m -u --id="$id" >/dev/null &&
+	kexec -m --kill --id="$id" && mk_unload "$id" &&
 	writes "online CPU $sib" $CPU_SYS/cpu"$sib"/online 1 0 && unchanged
 }
 moves

@@ -81,19 +81,6 @@ else
 	ktap_test_fail "host suspend refused with EBUSY while an instance runs"
 fi
 
-# busy WHAT CMD...: CMD (a kexec) fails with EBUSY.
-busy() {
-	bu_what=$1
-	shift
-	if bu_out=$("$@" 2>&1); then
-		ktap_print_msg "$bu_what worked"
-		return 1
-	fi
-	echo "$bu_out" | grep -q "Device or resource busy" && return 0
-	ktap_print_msg "$bu_what: $bu_out"
-	return 1
-}
-
 # refused_in ID STATE [LATER]: instance ID is in STATE; start, destroy,
 # both unloads and a load fail with EBUSY, and leave it in STATE (or in
 # LATER, where it may go meanwhile by itself).
@@ -102,9 +89,9 @@ refused_in() {
 	is "state" "$ri_s" "$2" &&
 	writes "start while $2" $MK/instances/"$1"/state start EBUSY &&
 	writes "destroy while $2" $MK/destroy "$1" EBUSY &&
-	busy "kexec_file_load unload while $2" kexec -m -u -s --id="$1" &&
-	busy "kexec_load unload while $2" kexec -m -u -c --id="$1" &&
-	busy "load while $2" kexec -m -s --id="$1" --initrd="$INITRD" \
+	mk_busy "kexec_file_load unload while $2" kexec -m -u -s --id="$1" &&
+	mk_busy "kexec_load unload while $2" kexec -m -u -c --id="$1" &&
+	mk_busy "load while $2" kexec -m -s --id="$1" --initrd="$INITRD" \
 		--append="mk.instance=idle" "$KERNEL" || return 1
 	ri_s=$(mk_state "$1")
 	[ "$ri_s" = "$2" ] || [ "$ri_s" = "${3:-$2}" ] && return 0
@@ -117,15 +104,7 @@ refused_in() {
 hanging() {
 	mk_wait_state "$1" running && console_wait "$1" "mk-instance: services up" ||
 		return 1
-	hg_i=0
-	until [ "$(cat $MK/instances/"$1"/heartbeat_age_ms)" -ge 1000 ]; do
-		hg_i=$((hg_i + 1))
-		if [ $hg_i -gt 300 ]; then
-			ktap_print_msg "instance $1: heartbeat still moves"
-			return 1
-		fi
-		sleep 0.2
-	done
+	mk_silent "$1" 1000
 }
 
 # A hung instance stays running (not hung) for a minute: time to fill

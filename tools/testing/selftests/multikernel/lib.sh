@@ -290,3 +290,30 @@ is() {
 	ktap_print_msg "$1: '$2', wanted '$3'"
 	return 1
 }
+
+# mk_busy WHAT CMD...: CMD (a kexec) fails with EBUSY.
+mk_busy() {
+	bu_what=$1
+	shift
+	if bu_out=$("$@" 2>&1); then
+		ktap_print_msg "$bu_what worked"
+		return 1
+	fi
+	echo "$bu_out" | grep -q "Device or resource busy" && return 0
+	ktap_print_msg "$bu_what: $bu_out"
+	return 1
+}
+
+# mk_silent ID MS: within 60 s, instance ID's heartbeat (every 100 ms)
+# stood still for MS ms: a CPU of it spins with interrupts off.
+mk_silent() {
+	si_n=0
+	until [ "$(cat $MK/instances/"$1"/heartbeat_age_ms)" -ge "$2" ]; do
+		si_n=$((si_n + 1))
+		if [ $si_n -gt 300 ]; then
+			ktap_print_msg "instance $1: heartbeat still goes after 60 s"
+			return 1
+		fi
+		sleep 0.2
+	done
+}

@@ -124,19 +124,6 @@ result() {
 	fi
 }
 
-# busy WHAT CMD...: CMD (a kexec) fails with EBUSY.
-busy() {
-	bu_what=$1
-	shift
-	if bu_out=$("$@" 2>&1); then
-		ktap_print_msg "$bu_what worked"
-		return 1
-	fi
-	echo "$bu_out" | grep -q "Device or resource busy" && return 0
-	ktap_print_msg "$bu_what: $bu_out"
-	return 1
-}
-
 # 1. What a running instance shows.  It stays for cases 2 and 3.
 inst=
 running_files() {
@@ -174,14 +161,14 @@ refused_running() {
 	fi
 	writes "start running instance" "$MK/instances/$inst/state" start EBUSY &&
 	is "state after start" "$(mk_state "$inst")" running &&
-	busy "load into the running instance" kexec -m -s --id="$inst" \
+	mk_busy "load into the running instance" kexec -m -s --id="$inst" \
 		--initrd="$INITRD" --append="${APPEND}idle" "$KERNEL" &&
 	is "state after load" "$(mk_state "$inst")" running &&
 	# The central refusal: nothing takes an executing instance's memory.
 	writes "destroy running instance" $MK/destroy "$inst" EBUSY &&
-	busy "kexec_file_load unload of the running instance" \
+	mk_busy "kexec_file_load unload of the running instance" \
 		kexec -m -u -s --id="$inst" &&
-	busy "kexec_load unload of the running instance" \
+	mk_busy "kexec_load unload of the running instance" \
 		kexec -m -u -c --id="$inst" &&
 	is "state after destroy and unloads" "$(mk_state "$inst")" running &&
 	is "pool/cpus after destroy and unloads" "$(cat $MK/pool/cpus)" "$cpu_a"
@@ -260,7 +247,7 @@ stop_by_state() {
 	is "CPU $cpu_a online" "$(cpu_online "$cpu_a")" 0 &&
 	is pool/cpus "$(cat $MK/pool/cpus)" "$cpu_a" &&
 	writes "kill stopped" "$MK/instances/$inst/state" kill EINVAL &&
-	busy "load into the stopped instance" kexec -m -s --id="$inst" \
+	mk_busy "load into the stopped instance" kexec -m -s --id="$inst" \
 		--initrd="$INITRD" --append="${APPEND}idle" "$KERNEL" &&
 	is "state after kill and load" "$(mk_state "$inst")" stopped &&
 	mk_finish "$inst"
@@ -327,7 +314,7 @@ crash() {
 	is heartbeat_age_ms "$(attr "$cr_id" heartbeat_age_ms)" -1 &&
 	writes "stop crashed" "$MK/instances/$cr_id/state" stop EINVAL &&
 	writes "kill crashed" "$MK/instances/$cr_id/state" kill EINVAL &&
-	busy "load into the crashed instance" kexec -m -c --id="$cr_id" \
+	mk_busy "load into the crashed instance" kexec -m -c --id="$cr_id" \
 		--initrd="$INITRD" --append="${APPEND}idle" "$KERNEL" &&
 	is "state after the writes" "$(mk_state "$cr_id")" crashed &&
 	mk_finish "$cr_id"

@@ -109,21 +109,6 @@ if id=$(mk_spawn idle -s 2); then
 fi
 mk_result "an instance that does not run takes no CPU" $ok
 
-# silent ID: instance ID's heartbeat (every 100 ms) stood still for 2 s,
-# within 60 s: a CPU of it spins with interrupts off (one without a tick
-# for 1 s stops the heartbeat).
-silent() {
-	si_n=0
-	until [ "$(cat $MK/instances/"$1"/heartbeat_age_ms)" -ge 2000 ]; do
-		si_n=$((si_n + 1))
-		if [ $si_n -gt 300 ]; then
-			ktap_print_msg "instance $1: heartbeat still goes after 60 s"
-			return 1
-		fi
-		sleep 0.2
-	done
-}
-
 # Every CPU of the instance spins with interrupts off: it answers nothing.
 # The heartbeat timeout is raised so that it stays running meanwhile.
 ok=1
@@ -133,7 +118,7 @@ if id=$(mk_spawn idle -s 2-3) && mk_wait_state "$id" running &&
    console_wait "$id" "mk-instance: services up"; then
 	spin="sh -c 'echo HARDLOCKUP > $LKDTM'"
 	mk_inside "$id" "(taskset -c 1 $spin &); taskset -c 0 $spin" >/dev/null 2>&1 &
-	silent "$id" &&
+	mk_silent "$id" 2000 &&
 		writes "silent, in" $MK/instances/"$id"/cpus +1 ETIMEDOUT &&
 		host_cpu 1 1 &&
 		writes "silent, out" $MK/instances/"$id"/cpus -3 ETIMEDOUT &&

@@ -49,27 +49,13 @@ fi
 restore
 mk_result "an instance not running within start_timeout_ms: crashed, start timeout" $ok
 
-# silent ID: instance ID's heartbeat (every 100 ms) stood still for 2 s,
-# within 60 s: its CPU spins with interrupts off.
-silent() {
-	si_n=0
-	until [ "$(cat $MK/instances/"$1"/heartbeat_age_ms)" -ge 2000 ]; do
-		si_n=$((si_n + 1))
-		if [ $si_n -gt 300 ]; then
-			ktap_print_msg "instance $1: heartbeat still goes after 60 s"
-			return 1
-		fi
-		sleep 0.2
-	done
-}
-
 # Its only CPU spins with interrupts off: the stop request is never read.
 ok=1
 echo 60000 > $MK/heartbeat_timeout_ms
 if id=$(mk_spawn idle -s) && mk_wait_state "$id" running &&
    console_wait "$id" "mk-instance: services up"; then
 	mk_inside "$id" "echo HARDLOCKUP > $LKDTM" >/dev/null 2>&1 &
-	silent "$id" && echo 1000 > $MK/stop_timeout_ms &&
+	mk_silent "$id" 2000 && echo 1000 > $MK/stop_timeout_ms &&
 		echo stop > $MK/instances/"$id"/state &&
 		is "state" "$(mk_state "$id")" stopping &&
 		mk_wait_state "$id" crashed &&

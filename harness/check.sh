@@ -190,7 +190,7 @@ if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
 	# (mk.run=detectors), and clean() must flag every report.
 	step "boot detectors -d"
 	if "$h/qemu.sh" -d detectors mk.run=detectors $debug_args; then
-		for d in "READ_AFTER_FREE KASAN: slab-use-after-free" "WARNING WARNING: CPU:" \
+		for d in "READ_AFTER_FREE KASAN: slab-use-after-free" "WARNING at lkdtm_WARNING" \
 			 "HUNG_TASK blocked for more than" "SOFTLOCKUP soft lockup" \
 			 "HARDLOCKUP hard LOCKUP"; do
 			read -r what report <<< "$d"

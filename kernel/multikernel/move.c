@@ -62,7 +62,8 @@ static int mk_move_stop(struct mk_instance *inst, unsigned int cpu)
 	local_irq_disable();
 	arch_multikernel_halt_now(cpu);
 	local_irq_enable();
-	ret = arch_multikernel_stop(cpu);
+	/* A fault (fail_multikernel_stop): as if CPU never reached the stub. */
+	ret = mk_should_fail_stop() ? -ETIMEDOUT : arch_multikernel_stop(cpu);
 	cpus_read_unlock();
 	if (ret)
 		pr_err("instance %d: CPU %u did not stop: it stays the instance's\n",

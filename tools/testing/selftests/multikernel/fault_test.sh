@@ -13,6 +13,8 @@
 #   CONFIG_MULTIKERNEL_DEBUG): kill fails with ETIMEDOUT, the instance is
 #   lost, destroy and unload fail with EBUSY and its CPU and memory stay
 #   reserved; the next kill stops it and the host gets everything back.
+# - a CPU moved out that does not prove it stopped: the move fails with
+#   ETIMEDOUT and the CPU stays the instance's, until its kill.
 DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
 . "$DIR"/lib.sh
@@ -29,7 +31,7 @@ fi
 mk_require_instances
 cpu=$(mk_last_cpu)
 mk_snapshot
-ktap_set_plan 2
+ktap_set_plan 3
 
 # No stack dump for each injected failure: it would read as a splat.
 slab_wait=$(cat $DBG/failslab/ignore-gfp-wait)
@@ -140,6 +142,32 @@ if lost; then
 else
 	# A lost instance is killed again, or every later test fails.
 	[ "$(mk_state "$id")" = lost ] && echo kill > $MK/instances/"$id"/state
+	[ -n "$id" ] && [ -e $MK/instances/"$id" ] && mk_finish "$id"
+	ktap_test_fail "$desc"
+fi
+
+# A CPU moved out (-N) whose stop is not proven stays the instance's; the
+# kill stops it with proof and gives it back.
+move_unproven() {
+	[ "$cpu" -ge 3 ] || { ktap_print_msg "needs CPUs 0-3"; return 1; }
+	id=$(mk_spawn idle -s "$((cpu - 1))-$cpu") && mk_wait_state "$id" running &&
+		console_wait "$id" "mk-instance: services up" || return 1
+	echo 1 > $DBG/fail_multikernel_stop/times &&
+	echo 100 > $DBG/fail_multikernel_stop/probability &&
+	writes "move out" $MK/instances/"$id"/cpus -"$cpu" ETIMEDOUT &&
+	dmesg | grep -q "instance $id: CPU $cpu did not stop: it stays the instance's" &&
+	is "its CPUs" "$(cat $MK/instances/"$id"/cpus)" "$((cpu - 1))-$cpu" &&
+	is "CPU $cpu online" "$(cat $CPU_SYS/cpu"$cpu"/online)" 0 &&
+	is "state" "$(mk_state "$id")" running &&
+	mk_finish "$id"
+}
+
+id=
+desc="a CPU moved out that does not prove it stopped: ETIMEDOUT, it stays the instance's"
+if move_unproven; then
+	ktap_test_pass "$desc"
+else
+	echo 0 > $DBG/fail_multikernel_stop/probability
 	[ -n "$id" ] && [ -e $MK/instances/"$id" ] && mk_finish "$id"
 	ktap_test_fail "$desc"
 fi

@@ -7,9 +7,11 @@
 # (mk.run=liveupdate, harness/guest/init), with the phase as argument:
 #   1  start an instance (a counter, mk_echo, vsock servers, and a vsock
 #      connection to a host listener), check that handovers the new
-#      kernel cannot take are refused with nothing lost, then kexec with
-#      handover;
-#   2  in the second kernel: the same instance runs on, then kexec again;
+#      kernel cannot take, or that the instance cannot make (hung, not
+#      answering), are refused with nothing lost, load a second instance
+#      that does not execute, then kexec with handover;
+#   2  in the second kernel: the same instance runs on, the one that did
+#      not execute was left behind; then kexec again;
 #   3  in the third kernel: it still runs; kill it, and the host gets
 #      its CPUs (which it never booted before) and memory back.
 # What a phase learned goes to the next in /lu/state, packed with the
@@ -58,6 +60,7 @@ save() {
 		echo "uptime=$uptime"
 		echo "sent=$sent"
 		echo "received=$received"
+		echo "free=$free"
 	} > $state
 	cat $state | while read -r l; do ktap_print_msg "saved: $l"; done
 }
@@ -68,19 +71,52 @@ update() {
 	mk_host_kexec $((phase + 1)) "mk-harness: end lu$phase"
 }
 
-# refused DESC WHY: kexec -e fails with EBUSY, the log says WHY, and
-# nothing is lost: the instance runs and answers, the image stays loaded.
-refused() {
+# refusal WHY: kexec -e fails with EBUSY and the log says WHY.
+refusal() {
 	dmesg -c > /dev/null
 	out=$(kexec -e 2>&1)
 	rc=$?
 	ktap_print_msg "kexec -e: exit $rc: $out; $(dmesg | grep 'host kexec refused')"
-	check "$1" sh -c "[ $rc != 0 ] && echo '$out' | grep -q 'Device or resource busy' &&
-		dmesg | grep -q 'host kexec refused: instance $id executes and $2' &&
-		[ \"\$(cat /sys/kernel/kexec_loaded)\" = 1 ] &&
-		[ \"\$(cat $MK/instances/$id/state)\" = running ] &&
-		$sock echo vsock $((id + 2)):1234 stream 64 3 > /dev/null"
+	[ $rc != 0 ] && echo "$out" | grep -q 'Device or resource busy' &&
+	dmesg | grep -q "host kexec refused: instance $id executes and $1"
+}
+
+# intact: nothing was lost: the instance runs and answers, the image
+# stays loaded (and is unloaded for what comes next).
+intact() {
+	[ "$(cat /sys/kernel/kexec_loaded)" = 1 ] &&
+	[ "$(mk_state "$id")" = running ] &&
+	$sock echo vsock $((id + 2)):1234 stream 64 3 > /dev/null
+	in_rc=$?
 	kexec -u
+	return $in_rc
+}
+
+# refused DESC WHY: a refusal for WHY, and nothing lost.
+refused() {
+	refusal "$2"
+	rf_rc=$?
+	intact && [ $rf_rc = 0 ]
+	mk_result "$1" $?
+}
+
+# stalled DESC WHY STATE TIMEOUT: while the instance spins 4 s with
+# interrupts off on its first CPU (its heartbeat stops), in STATE with a
+# heartbeat timeout of TIMEOUT ms, the handover is refused for WHY; once
+# the spin is over, nothing was lost.
+stalled() {
+	st_old=$(cat $MK/heartbeat_timeout_ms)
+	echo "$4" > $MK/heartbeat_timeout_ms
+	kexec -s -l "$KERNEL" --append="$(cat /proc/cmdline)" > /dev/null
+	# On its first CPU, which takes the host's doorbells.
+	st_inject=/sys/kernel/debug/multikernel/inject
+	mk_inside "$id" "taskset -c 0 sh -c 'echo stall 4000 > $st_inject'" > /dev/null 2>&1 &
+	mk_silent "$id" 500 && mk_wait_state "$id" "$3" && refusal "$2"
+	st_rc=$?
+	echo "$st_old" > $MK/heartbeat_timeout_ms
+	wait
+	mk_wait_state "$id" running && intact && [ $st_rc = 0 ]
+	mk_result "$1" $?
 }
 
 # adopted N: the instance of the last kernel is here, running, handed
@@ -119,7 +155,7 @@ counted() {
 
 case $phase in
 1)
-	ktap_set_plan 5
+	ktap_set_plan 7
 	mk_require_instances
 	if ! id=$(mk_spawn counter -s $cpus) || ! mk_wait_state "$id" running ||
 	   ! console_wait "$id" "mk-instance: services up"; then
@@ -150,6 +186,16 @@ case $phase in
 	refused "handover refused: a kernel that does not adopt instances" \
 		"the new kernel cannot adopt instances"
 	rm -f /tmp/noadopt.bzImage
+	stalled "handover refused: an instance that does not answer" \
+		"it does not answer" running 60000
+	stalled "handover refused: an instance that is not running (hung)" \
+		"it is not running" hung 1000
+
+	# A second instance, loaded but never started, on CPU 1: it does not
+	# execute, so it is not handed over and ends with this kernel.
+	free=$(cat $MK/pool/free)
+	left=$(mk_load idle -s 1)
+	[ "$left" = 2 ] || ktap_print_msg "the second instance is '$left', not 2"
 
 	# Messages before the handover: counters it reset would show less.
 	m=$("$DIR"/mk_msg echo "$id" 50 64)
@@ -164,7 +210,7 @@ case $phase in
 	;;
 2|3)
 	. $state
-	ktap_set_plan $((phase + 4))
+	ktap_set_plan 7
 	n=$((phase - 1))
 	check "instance $id adopted: running, $n handover(s), its CPUs never up here" adopted $n
 	check "its uptime went on and its counter did not restart" ran_on
@@ -178,6 +224,9 @@ case $phase in
 	if [ "$phase" = 2 ]; then
 		check "vsock: its connection to the old host was reset (ECONNRESET)" \
 			waiting "Connection reset by peer"
+		# Its CPU 1 is up here (adopted checks), its memory free.
+		check "the instance that did not execute was not handed over" sh -c "
+			[ ! -e $MK/instances/2 ] && [ \"\$(cat $MK/pool/free)\" = $free ]"
 		save
 		ktap_print_totals
 		update

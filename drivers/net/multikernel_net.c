@@ -212,8 +212,13 @@ static int mk_net_add(struct multikernel_link *link)
 	 * scheduler shares fairly (and may move off the doorbell CPU), not
 	 * in the softirq of the CPU that takes its doorbells.
 	 */
-	if (!instance)
-		netif_threaded_enable(dev);
+	if (!instance) {
+		ret = dev_set_threaded(dev, NETDEV_NAPI_THREADED_ENABLED);
+		if (ret) {
+			free_netdev(dev);
+			return ret;
+		}
+	}
 	if (instance)
 		id = multikernel_instance_id();
 	mac[3] = id >> 8;

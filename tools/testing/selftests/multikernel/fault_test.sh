@@ -36,12 +36,21 @@ ktap_set_plan 3
 # No stack dump for each injected failure: it would read as a splat.
 slab_wait=$(cat $DBG/failslab/ignore-gfp-wait)
 slab_verbose=$(cat $DBG/failslab/verbose)
+# The IRQ core creates /proc/irq/N best effort (register_irq_proc()
+# ignores a failure) and warns when it removes an entry it did not
+# create: no failure there (the stack filter, where the kernel has it).
+irq_proc=$(sort /proc/kallsyms | awk '$3 == "register_irq_proc" { s = $1; next }
+	s { print "0x" s, "0x" $1; exit }')
 stop_verbose=$(cat $DBG/fail_multikernel_stop/verbose)
 # shellcheck disable=SC2317 # called by the trap
 restore() {
 	echo 0 > /proc/thread-self/fail-nth 2>/dev/null
 	echo "$slab_wait" > $DBG/failslab/ignore-gfp-wait
 	echo "$slab_verbose" > $DBG/failslab/verbose
+	if [ -e $DBG/failslab/reject-start ]; then
+		echo 0 > $DBG/failslab/reject-start
+		echo 0 > $DBG/failslab/reject-end
+	fi
 	echo 0 > $DBG/fail_multikernel_stop/probability
 	echo "$stop_verbose" > $DBG/fail_multikernel_stop/verbose
 	[ "$(cat $CPU_SYS/cpu"$cpu"/online)" = 1 ] || echo 1 > $CPU_SYS/cpu"$cpu"/online
@@ -49,6 +58,10 @@ restore() {
 trap restore EXIT
 echo N > $DBG/failslab/ignore-gfp-wait
 echo 0 > $DBG/failslab/verbose
+if [ -e $DBG/failslab/reject-start ] && [ -n "$irq_proc" ]; then
+	echo "${irq_proc% *}" > $DBG/failslab/reject-start
+	echo "${irq_proc#* }" > $DBG/failslab/reject-end
+fi
 echo 0 > $DBG/fail_multikernel_stop/verbose
 
 # Nothing of instance 1 anywhere, and the instances directory still there.

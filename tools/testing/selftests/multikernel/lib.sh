@@ -317,3 +317,13 @@ mk_silent() {
 		sleep 0.2
 	done
 }
+
+# mk_log_mark, then mk_log_since: the kernel log's lines since the mark.
+# (The harness reads the whole log at the end: nothing clears it.)
+mk_log_mark() {
+	mk_log_n=$(dmesg | wc -l)
+}
+
+mk_log_since() {
+	dmesg | tail -n +$((mk_log_n + 1))
+}

@@ -73,12 +73,12 @@ update() {
 
 # refusal WHY: kexec -e fails with EBUSY and the log says WHY.
 refusal() {
-	dmesg -c > /dev/null
+	mk_log_mark
 	out=$(kexec -e 2>&1)
 	rc=$?
-	ktap_print_msg "kexec -e: exit $rc: $out; $(dmesg | grep 'host kexec refused')"
+	ktap_print_msg "kexec -e: exit $rc: $out; $(mk_log_since | grep 'host kexec refused')"
 	[ $rc != 0 ] && echo "$out" | grep -q 'Device or resource busy' &&
-	dmesg | grep -q "host kexec refused: instance $id executes and $1"
+	mk_log_since | grep -q "host kexec refused: instance $id executes and $1"
 }
 
 # intact: nothing was lost: the instance runs and answers, the image

@@ -36,10 +36,10 @@ ktap_set_plan 3
 # eperm ARGS...: kexec -m ARGS fails with EPERM; the kernel log then has
 # what this call printed only (in $log).
 eperm() {
-	dmesg -c > /dev/null
+	mk_log_mark
 	out=$(kexec -m "$@" --initrd="$INITRD" --append="mk.instance=idle" "$KERNEL" 2>&1)
 	rc=$?
-	log=$(dmesg)
+	log=$(mk_log_since)
 	ktap_print_msg "kexec -m $*: exit $rc: $(echo "$out" | head -n 1)"
 	[ $rc != 0 ] && echo "$out" | grep -q "Operation not permitted"
 }

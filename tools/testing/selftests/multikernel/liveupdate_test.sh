@@ -111,10 +111,12 @@ stalled() {
 	# On its first CPU, which takes the host's doorbells.
 	st_inject=/sys/kernel/debug/multikernel/inject
 	mk_inside "$id" "taskset -c 0 sh -c 'echo stall 4000 > $st_inject'" > /dev/null 2>&1 &
+	st_pid=$!
 	mk_silent "$id" 500 && mk_wait_state "$id" "$3" && refusal "$2"
 	st_rc=$?
 	echo "$st_old" > $MK/heartbeat_timeout_ms
-	wait
+	# Not the vsock listener the host holds for the whole phase.
+	wait $st_pid
 	mk_wait_state "$id" running && intact && [ $st_rc = 0 ]
 	mk_result "$1" $?
 }

@@ -213,7 +213,7 @@ if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
 	fi
 	# Live update: the host kexecs twice while an instance runs
 	# (liveupdate_test.sh, a KTAP section per host kernel).  The first
-	# host, which refuses three handovers and hands the instance over,
+	# host, which refuses five handovers and hands the instance over,
 	# is the debug kernel; the next two are the bzImage of the
 	# initramfs, which adopt it.
 	# KHO's scratch areas are by default twice what the kernel used at

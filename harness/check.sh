@@ -95,18 +95,115 @@ else
 	ok "kselftests build without warnings"
 fi
 
+# The debug kernel is built before the boots, which run two at a time
+# (run_boots in checklib.sh) and are counted afterwards, in the order
+# queued: the two halves of the debug suite first, as they are the
+# longest.
+step "debug kernel"
+debug=0
+mkdir -p "$logs"
+if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
+	ok "debug kernel builds (harness/debug.config)"
+	debug=1
+else
+	tail -n 20 "$logs/kernel-debug.log"
+	bad "debug kernel builds (harness/debug.config)"
+fi
+
 # Skips each boot expects (ktap.py --skip: "DESCRIPTION # SKIP REASON");
 # any other skip fails.  A test may skip only for what the machine of
 # that boot lacks.
 no_pool_skips=(--skip '# SKIP (needs a pool|no pool to create an instance in)')
 pool_skips=(--skip 'no_pool.* # SKIP only without a pool'
 	    --skip 'kexec_load_disabled # SKIP kexec_load_disabled is not set')
+# Report every KASAN finding and warning, not only the first: nothing
+# panics on them, and check.sh reads them all from the log.
+debug_args="kasan.fault=report panic_on_warn=0"
 
+# The debug kernel runs every test but the two that need a machine of
+# their own (lockdown, SMT), split in two boots of about the same
+# length, each of which ends looking for leaks: any lockdep, RCU,
+# sleep-in-atomic, debug-objects, KASAN, lockup, hung-task or kmemleak
+# report fails.  The first also runs KUnit.  The second is an x2APIC
+# host (ICR by MSR, interrupt remapping) whose instances are in x2APIC
+# mode too, and it ends with a power off with two instances running into
+# it.  The plain kernel's boots below run what depends on the
+# configuration.
+if [ $debug = 1 ]; then
+	launch -d -t1800 debug-a mk.run=test mk.kmemleak=1 multikernel_pool=512M@1G $debug_args \
+		mk.tests=pool_test,instance_test,load_test,start_test,kexec_m_test.sh,cycle_test.sh,msg_test.sh,hostile_test.sh,lifecycle_test.sh,host_busy_test.sh,race_test.sh,smp_test.sh,restart_test.sh,recovery_test.sh
+	launch -d -x -t1800 debug-b mk.run=test kunit.enable=0 mk.kmemleak=1 multikernel_pool=512M@1G \
+		mk.final_instance=1 mk.final=poweroff $debug_args \
+		mk.tests=spawn_test.sh,fault_test.sh,vsock_test.sh,net_test.sh,console_test.sh,move_test.sh,timeout_test.sh
+fi
 # Where the pool lies matters only to the pool, the loads and a spawn.
 # It also leaves two instances running into the final reboot, which asks
 # both to stop and kills the one that does not within 5 s.
-if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M mk.final_instance=1 \
-	mk.tests=pool_test,instance_test,load_test,spawn_test.sh; then
+launch anywhere mk.run=test kunit.enable=0 multikernel_pool=256M mk.final_instance=1 \
+	mk.tests=pool_test,instance_test,load_test,spawn_test.sh
+# A halt, with two instances running into it.
+launch halt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.final_instance=1 \
+	mk.final=halt mk.tests=kexec_m_test.sh
+# The kernel's own AF_VSOCK suite (tools/testing/vsock/vsock_test) between
+# the host and an instance, both ways, its TCP control channel over the
+# instance's link (harness/vsock_suite.sh).  Test 8 bounds how late a 1 s
+# SO_RCVTIMEO may end by 250 ms of wall-clock time, which TCG does not
+# keep (the admin guide says so).
+launch vsock mk.run=vsock_suite kunit.enable=0 multikernel_pool=512M@1G
+# SMT: two threads per core; an instance never shares a core with the host.
+launch -T smt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.tests=smt_test.sh
+# Lockdown: no instance loads, with either syscall.
+launch lockdown mk.run=test kunit.enable=0 lockdown=integrity multikernel_pool=512M@1G \
+	mk.tests=lockdown_test.sh
+# kexec_load_disabled stays set until reboot: a boot of its own, for the
+# tests that load.
+launch disabled mk.run=test kunit.enable=0 mk.kexec_load_disabled=1 multikernel_pool=512M@1G \
+	mk.tests=load_test,start_test
+# No pool, and pools the kernel must refuse, each with its own message:
+# the tests that read the pool.
+launch nopool mk.run=test kunit.enable=0 mk.tests=pool_test,instance_test,load_test,start_test
+bad_pools=("syntax 3M@1G want SIZE[@ADDR]"
+	   "notram 512M@3G [0xc0000000-0xdfffffff] is not all RAM"
+	   "overlap 64M@16M [0x1000000-0x4ffffff] overlaps memory already in use")
+for bad_pool in "${bad_pools[@]}"; do
+	read -r what spec why <<< "$bad_pool"
+	launch bad-$what mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=$spec \
+		mk.tests=pool_test,instance_test
+done
+if [ $debug = 1 ]; then
+	# The debug kernel's detectors see real bugs: LKDTM provokes one
+	# each (mk.run=detectors), and clean() must flag every report.
+	launch -d detectors mk.run=detectors kunit.enable=0 $debug_args
+	# Live update: the host kexecs twice while an instance runs
+	# (liveupdate_test.sh, a KTAP section per host kernel).  The first
+	# host, which refuses five handovers and hands the instance over,
+	# is the debug kernel; the next two are the bzImage of the
+	# initramfs, which adopt it.
+	# KHO's scratch areas are by default twice what the kernel used at
+	# boot, which KASAN's shadow makes too large to fit next to the
+	# pool in 2G: fixed sizes, enough for the next kernel to boot in.
+	launch -d liveupdate mk.run=liveupdate kho=on kho_scratch=16M,256M,64M \
+		multikernel_pool=512M@1G $debug_args
+fi
+step "boots, $(boots_at_once) at a time: ${queued[*]}"
+run_boots
+
+if [ $debug = 1 ]; then
+	if booted debug-a; then
+		kunit debug-a
+		ksft debug-a "${pool_skips[@]}"
+		log_has debug-a "mk-harness: kmemleak scanned"
+	fi
+	if booted debug-b; then
+		ksft debug-b
+		log_has debug-b "mk-harness: kmemleak scanned"
+		# The instances' x2APIC mode: spawn_test.sh checks their logs.
+		log_has debug-b "x2apic enabled"
+		log_has debug-b "multikernel: instance 1: stopped for the host's power off"
+		log_has debug-b "multikernel: instance 2: did not stop in time: killed for the host's power off"
+	fi
+fi
+if booted anywhere; then
 	ksft anywhere "${pool_skips[@]}" --skip '\(needs 4 CPUs and a pool of 264M\) # SKIP'
 	log_has anywhere "multikernel: pool reserved: "
 	log_has anywhere "mk-harness: instance 1 (idle) running into the reboot"
@@ -114,82 +211,34 @@ if boot anywhere mk.run=test kunit.enable=0 multikernel_pool=256M mk.final_insta
 	log_has anywhere "multikernel: instance 1: stopped for the host's restart"
 	log_has anywhere "multikernel: instance 2: did not stop in time: killed for the host's restart"
 fi
-# x2APIC: the host and its instances in x2APIC mode (ICR by MSR), running
-# what sends IPIs: spawn, messages, lifecycle, floods; and the 20-cycle
-# leak check, which the slower debug boot runs 5 times.  It ends with a
-# power off, with two instances running into it.
-if boot -x x2apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G \
-	mk.final_instance=1 mk.final=poweroff \
-	mk.tests=spawn_test.sh,cycle_test.sh,msg_test.sh,lifecycle_test.sh,hostile_test.sh,smp_test.sh,move_test.sh; then
-	ksft x2apic
-	# The instances' x2APIC mode: spawn_test.sh checks their logs.
-	log_has x2apic "x2apic enabled"
-	log_has x2apic "multikernel: instance 1: stopped for the host's power off"
-	log_has x2apic "multikernel: instance 2: did not stop in time: killed for the host's power off"
-fi
-# A halt, with two instances running into it.
-if boot halt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.final_instance=1 \
-	mk.final=halt mk.tests=kexec_m_test.sh; then
+if booted halt; then
 	ksft halt
 	log_has halt "multikernel: instance 1: stopped for the host's halt"
 	log_has halt "multikernel: instance 2: did not stop in time: killed for the host's halt"
 fi
-# The kernel's own AF_VSOCK suite (tools/testing/vsock/vsock_test) between
-# the host and an instance, both ways, its TCP control channel over the
-# instance's link (harness/vsock_suite.sh).  Test 8 bounds how late a 1 s
-# SO_RCVTIMEO may end by 250 ms of wall-clock time, which TCG does not
-# keep (the admin guide says so).
-if boot vsock mk.run=vsock_suite kunit.enable=0 multikernel_pool=512M@1G; then
+if booted vsock; then
 	ktap vsock vsock_suite --skip ': 8 SOCK_SEQPACKET timeout # SKIP ' \
 		--expect 'host server, instance client' --expect 'instance server, host client'
 fi
-# SMT: two threads per core; an instance never shares a core with the host.
-if boot -T smt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.tests=smt_test.sh; then
-	ksft smt
-fi
-# Lockdown: no instance loads, with either syscall.
-if boot lockdown mk.run=test kunit.enable=0 lockdown=integrity multikernel_pool=512M@1G \
-	mk.tests=lockdown_test.sh; then
-	ksft lockdown
-fi
-# kexec_load_disabled stays set until reboot: a boot of its own, for the
-# tests that load.
-if boot disabled mk.run=test kunit.enable=0 mk.kexec_load_disabled=1 multikernel_pool=512M@1G \
-	mk.tests=load_test,start_test; then
-	ksft disabled --skip '# SKIP kexec_load_disabled is set'
-fi
-# No pool, and pools the kernel must refuse, each with its own message:
-# the tests that read the pool.
-if boot nopool mk.run=test kunit.enable=0 mk.tests=pool_test,instance_test,load_test,start_test; then
+booted smt && ksft smt
+booted lockdown && ksft lockdown
+booted disabled && ksft disabled --skip '# SKIP kexec_load_disabled is set'
+if booted nopool; then
 	ksft nopool "${no_pool_skips[@]}" --skip '# SKIP needs a pool of 64M' \
 		--skip 'kexec_load_disabled # SKIP kexec_load_disabled is not set'
 fi
-for bad_pool in "syntax 3M@1G want SIZE[@ADDR]" \
-		"notram 512M@3G [0xc0000000-0xdfffffff] is not all RAM" \
-		"overlap 64M@16M [0x1000000-0x4ffffff] overlaps memory already in use"; do
+for bad_pool in "${bad_pools[@]}"; do
 	read -r what spec why <<< "$bad_pool"
-	if boot bad-$what mk.run=test kunit.enable=0 mk.expect_pool=none multikernel_pool=$spec \
-		mk.tests=pool_test,instance_test; then
+	if booted bad-$what; then
 		ksft bad-$what "${no_pool_skips[@]}"
 		log_has bad-$what "multikernel: ignoring multikernel_pool=$spec: $why"
 	fi
 done
-# The debug kernel runs every test (KUnit and the whole kselftest suite),
-# then looks for leaks: any lockdep, RCU, sleep-in-atomic, debug-objects,
-# KASAN, lockup, hung-task or kmemleak report fails.  The same suite on
-# the plain kernel would add only time: the boots above run what depends
-# on the configuration there.
-step "debug kernel"
-# Report every KASAN finding and warning, not only the first: nothing
-# panics on them, and check.sh reads them all from the log.
-debug_args="kasan.fault=report panic_on_warn=0"
-mkdir -p "$logs"
-if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
-	ok "debug kernel builds (harness/debug.config)"
-	# Its detectors see real bugs: LKDTM provokes one each
-	# (mk.run=detectors), and clean() must flag every report.
-	step "boot detectors -d"
-	if "$h/qemu.sh" -d detectors mk.run=detectors $debug_args; then
+if [ $debug = 1 ]; then
+	# Not booted(): the detectors' reports are the point of this boot.
+	step "boot detectors: $(cat "$logs/detectors.args")"
+	cat "$logs/detectors.out" 2>/dev/null
+	if [ "$(cat "$logs/detectors.rc" 2>/dev/null)" = 0 ]; then
 		for d in "READ_AFTER_FREE KASAN: slab-use-after-free" "WARNING at lkdtm_WARNING" \
 			 "HUNG_TASK blocked for more than" "SOFTLOCKUP soft lockup" \
 			 "HARDLOCKUP hard LOCKUP"; do
@@ -204,30 +253,11 @@ if "$h/kernel.sh" --debug > "$logs/kernel-debug.log" 2>&1; then
 	else
 		bad "boot detectors reaches the end of /init"
 	fi
-	if boot -d -t2400 debug mk.run=test mk.kmemleak=1 mk.cycles=5 multikernel_pool=512M@1G \
-		$debug_args; then
-		kunit debug
-		ksft debug "${pool_skips[@]}" --skip 'lockdown_test.sh # SKIP the host is not locked down' \
-			--skip 'smt_test.sh # SKIP needs two cores of two threads'
-		log_has debug "mk-harness: kmemleak scanned"
-	fi
-	# Live update: the host kexecs twice while an instance runs
-	# (liveupdate_test.sh, a KTAP section per host kernel).  The first
-	# host, which refuses five handovers and hands the instance over,
-	# is the debug kernel; the next two are the bzImage of the
-	# initramfs, which adopt it.
-	# KHO's scratch areas are by default twice what the kernel used at
-	# boot, which KASAN's shadow makes too large to fit next to the
-	# pool in 2G: fixed sizes, enough for the next kernel to boot in.
-	if boot -d liveupdate mk.run=liveupdate kho=on kho_scratch=16M,256M,64M \
-		multikernel_pool=512M@1G $debug_args; then
+	if booted liveupdate; then
 		for s in lu1 lu2 lu3; do ktap liveupdate $s; done
 		log_has liveupdate "multikernel: instance 1: handed over to the next kernel"
 		log_has liveupdate "multikernel: instance 1: adopted, running on CPUs 2-3"
 	fi
-else
-	tail -n 20 "$logs/kernel-debug.log"
-	bad "debug kernel builds (harness/debug.config)"
 fi
 
 finish

@@ -61,23 +61,72 @@ clean() {
 	fi
 }
 
-# boot [-x] [-d] [-T] [-tSECONDS] NAME KERNEL-ARGS...: boot once (-x
-# x2APIC, -d the debug kernel, -T SMT: qemu.sh's options), and check its
-# logs for reports.  The arguments are kept in $logs/NAME.args for ksft.
-boot() {
-	local opts=()
+# launch [-x] [-d] [-T] [-tSECONDS] NAME KERNEL-ARGS...: queue a boot
+# (-x x2APIC, -d the debug kernel, -T SMT: qemu.sh's options) for
+# run_boots.  The arguments are kept in $logs/NAME.args for ksft.
+queued=()
+launch() {
+	local opts=() name
 	while [ "${1#-}" != "$1" ]; do opts+=("$1"); shift; done
-	local name=$1; shift
-	step "boot $name ${opts[*]}: $*"
+	name=$1; shift
 	mkdir -p "$logs"
 	echo "$*" > "$logs/$name.args"
-	if ! "${QEMU_SH:-$h/qemu.sh}" ${opts[@]+"${opts[@]}"} "$name" "$@"; then
+	rm -f "$logs/$name.rc" "$logs/$name.out"
+	printf '%q ' "${QEMU_SH:-$h/qemu.sh}" ${opts[@]+"${opts[@]}"} "$name" "$@" \
+		> "$logs/$name.cmd"
+	queued+=("$name")
+}
+
+# boots_at_once: how many boots run_boots runs at a time: MK_BOOTS, else
+# one per CPU of this machine (a TCG guest keeps about one host CPU busy
+# on average), as far as memory allows (a guest has 2G, and the debug
+# kernel's QEMU takes about 2.5G of the host).
+boots_at_once() {
+	local mem
+	mem=$(awk '/^MemAvailable:/ { print int($2 / (3 * 1024 * 1024)) }' /proc/meminfo)
+	[ "$mem" -ge 1 ] || mem=1
+	echo "${MK_BOOTS:-$(( $(nproc) < mem ? $(nproc) : mem ))}"
+}
+
+# run_boots: run the queued boots, boots_at_once at a time, in the order
+# queued.  Each boot's exit status goes to $logs/NAME.rc and qemu.sh's
+# messages to $logs/NAME.out.
+run_boots() {
+	local n name
+	n=$(boots_at_once)
+	for name in ${queued[@]+"${queued[@]}"}; do
+		while [ "$(jobs -rp | wc -l)" -ge "$n" ]; do wait -n || true; done
+		( eval "$(cat "$logs/$name.cmd")" > "$logs/$name.out" 2>&1
+		  echo $? > "$logs/$name.rc" ) &
+	done
+	wait
+	queued=()
+}
+
+# booted NAME: count a boot that ran: it must have reached the end of
+# /init (qemu.sh's status; no status is a failure), and its logs must be
+# clean.  Returns non-zero when the boot did not end, so that its tests
+# are not read.
+booted() {
+	local name=$1
+	step "boot $name: $(cat "$logs/$name.args" 2>/dev/null)"
+	cat "$logs/$name.out" 2>/dev/null
+	if [ "$(cat "$logs/$name.rc" 2>/dev/null)" != 0 ]; then
 		bad "boot $name reaches the end of /init"
 		clean "$name"
 		return 1
 	fi
 	ok "boot $name reaches the end of /init"
 	clean "$name"
+}
+
+# boot [-x] [-d] [-T] [-tSECONDS] NAME KERNEL-ARGS...: one boot, now.
+boot() {
+	local a
+	for a in "$@"; do [ "${a#-}" = "$a" ] && break; done
+	launch "$@"
+	run_boots
+	booted "$a"
 }
 
 # ktap NAME SECTION [ktap.py OPTIONS]: add the section's results to the

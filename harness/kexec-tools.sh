@@ -51,7 +51,8 @@ for p in ${patches[@]+"${patches[@]}"}; do
 done
 
 echo "kexec-tools: building static kexec"
-(./configure -q --without-zlib --without-lzma --without-xen LDFLAGS=-static &&
+(export CCACHE_BASEDIR=$top
+	./configure -q --without-zlib --without-lzma --without-xen CC="ccache gcc" LDFLAGS=-static &&
 	make -s -j"$(nproc)") > ../build.log 2>&1 ||
 	die "build failed, see $dir/build.log"
 strip -o "$dir/kexec" build/sbin/kexec

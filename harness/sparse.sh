@@ -23,7 +23,7 @@ fi
 dsc=$(ls "$cache"/sparse_*.dsc | sort -V | tail -n1)
 rm -rf "$dir/src"
 dpkg-source -q -x "$dsc" "$dir/src" > "$dir/build.log" 2>&1 || die "dpkg-source -x $dsc failed"
-make -s -C "$dir/src" -j"$(nproc)" CC=gcc HAVE_LLVM=no HAVE_GTK=no HAVE_SQLITE=no \
+CCACHE_BASEDIR=$top make -s -C "$dir/src" -j"$(nproc)" CC="ccache gcc" HAVE_LLVM=no HAVE_GTK=no HAVE_SQLITE=no \
 	HAVE_BOOLECTOR=no sparse >> "$dir/build.log" 2>&1 || die "build failed, see $dir/build.log"
 cp "$dir/src/sparse" "$dir/sparse"
 echo "sparse: $dir/sparse ($("$dir/sparse" --version))"

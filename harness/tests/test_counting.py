@@ -188,6 +188,22 @@ class ChecklibCounts(unittest.TestCase):
             self.assertEqual((p, f), (1, 1), out)
 
 
+    def test_boots_at_once_are_each_counted(self):
+        # Two boots at a time: each is counted by its own exit status,
+        # and a boot that left no status (killed, never ran) fails.
+        self.put("b.log", self.good())
+        self.put("c.log", self.good())
+        fake = os.path.join(self.logs, "qemu.sh")
+        self.put("qemu.sh", "#!/bin/sh\nsleep 1\n[ \"$1\" = c ] && exit 1\nexit 0\n")
+        os.chmod(fake, 0o755)
+        script = ("launch b mk.run=test; launch c mk.run=test; launch d mk.run=test; "
+                  "queued=(b c); run_boots; booted b; booted c; booted d")
+        (p, f, s), out = checklib(script, self.logs, {"QEMU_SH": fake, "MK_BOOTS": "2"})
+        # b: ends and is clean; c: did not end (its log is clean);
+        # d: never ran, no status and no log.
+        self.assertEqual((p, f), (3, 3), out)
+
+
 class QemuExitStatus(unittest.TestCase):
     """qemu.sh fails when QEMU fails, even after the guest's last line."""
 

@@ -21,6 +21,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 EXPORT = os.path.join(TOP, "harness", "export.sh")
+ABSORB = os.path.join(TOP, "harness", "absorb.sh")
 IDENT = {"GIT_AUTHOR_NAME": "Multikernel Developers",
          "GIT_AUTHOR_EMAIL": "multikernel@example.org",
          "GIT_AUTHOR_DATE": "2026-11-01T12:00:00+00:00",
@@ -57,6 +58,10 @@ def flip(path):
     data[i] = ord("X") if data[i] != ord("X") else ord("Y")
     with open(path, "wb") as f:
         f.write(data)
+
+
+def have_git_absorb():
+    return subprocess.run(["git", "absorb", "--version"], capture_output=True).returncode == 0
 
 
 class Export(unittest.TestCase):
@@ -226,6 +231,36 @@ class Export(unittest.TestCase):
         rc, out = self.run_export(self.top)
         self.assertEqual(rc, 1, out)
         self.assertIn("kernel/link.c: a new file of mode 120000", out)
+
+    def test_absorb_folds_an_edit_into_its_patch(self):
+        if not have_git_absorb():
+            self.fail("git-absorb is not installed (harness/deps.sh installs it)")
+        before = git(self.tree, "rev-list", "base..multikernel").split()
+        with open(self.top + "/kernel/multikernel/pool.c") as f:
+            text = f.read()
+        write(self.top + "/kernel/multikernel/pool.c", text.replace("pool_7;", "pool_seven;"))
+        r = subprocess.run([ABSORB, "--tree", self.tree, "--top", self.top],
+                           capture_output=True, text=True, env={**os.environ, **IDENT})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        after = git(self.tree, "rev-list", "base..multikernel").split()
+        self.assertEqual(len(after), len(before))
+        self.assertIn("pool_seven", git(self.tree, "show", after[-1]))
+        self.assertEqual(git(self.top, "status", "--porcelain").split(),
+                         ["M", "kernel/multikernel/pool.c",
+                          "M", "series/0001-multikernel-add-the-pool.patch"])
+        rc, out = self.run_export(self.top)
+        self.assertEqual(rc, 0, out)
+
+    def test_absorb_leaves_what_it_cannot_place(self):
+        if not have_git_absorb():
+            self.fail("git-absorb is not installed (harness/deps.sh installs it)")
+        write(self.top + "/kernel/multikernel/extra.c", "int extra;\n")
+        r = subprocess.run([ABSORB, "--tree", self.tree, "--top", self.top],
+                           capture_output=True, text=True, env={**os.environ, **IDENT})
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("kernel/multikernel/extra.c: no patch has it yet", r.stdout)
+        self.assertEqual(git(self.tree, "status", "--porcelain", "--untracked-files=no"),
+                         "A  kernel/multikernel/extra.c\n")
 
 
 if __name__ == "__main__":

@@ -56,47 +56,40 @@ agit() {
 }
 n0=$(kgit rev-list --count base..HEAD)
 
-# Base's version of PATH, with its mode, into the working copy.
-from_base() {
-	local p=$1 mode
-	mode=$(kgit ls-tree base -- "$p" | cut -d' ' -f1)
-	[ -n "$mode" ] || return 1
-	mkdir -p "$(dirname "$tree/$p")"
-	rm -f "$tree/$p"
-	kgit cat-file blob "base:$p" > "$tree/$p"
-	if [ "$mode" = 100755 ]; then chmod 755 "$tree/$p"; else chmod 644 "$tree/$p"; fi
-}
-
-# The kernel files here into the working copy.
+# The kernel files here into the working copy: a new file as it is, a
+# PATH.patch applied to base's PATH; what the branch changes and that is
+# not here any more goes back to base.  Batched: few processes.
 declare -A here=()
-paths=()
+paths=() patches=() news=() frombase=() gone=()
 while IFS= read -r f; do
 	case "$f" in
-	*.patch)
-		p=${f%.patch}
-		from_base "$p" || die "$f: base has no $p to apply it to"
-		kgit apply -p1 "$src/$f" || die "$f does not apply to base's $p"
-		;;
-	*)
-		p=$f
-		mkdir -p "$(dirname "$tree/$p")"
-		rm -f "$tree/$p"
-		cp "$src/$f" "$tree/$p"
-		if [ -x "$src/$f" ]; then chmod 755 "$tree/$p"; else chmod 644 "$tree/$p"; fi
-		;;
+	*.patch) p=${f%.patch}; patches+=("$src/$f"); frombase+=("$p") ;;
+	*) p=$f; news+=("$f") ;;
 	esac
 	here[$p]=1
 	paths+=("$p")
 done < <(kernel_files "$src")
-# What the branch changes and this repository no longer has: back to base.
 while IFS= read -r -d '' st && IFS= read -r -d '' p; do
 	[ -n "${here[$p]:-}" ] && continue
 	case "$st" in
-	A) rm -f "$tree/$p" ;;
-	*) from_base "$p" ;;
+	A) gone+=("$p") ;;
+	*) frombase+=("$p") ;;
 	esac
 	paths+=("$p")
 done < <(kgit diff --no-renames --name-status -z base HEAD)
+[ ${#paths[@]} -gt 0 ] || die "no kernel files in $src, and the branch changes nothing"
+(cd "$tree" && rm -f -- ${frombase[@]+"${frombase[@]}"} ${news[@]+"${news[@]}"} \
+	${gone[@]+"${gone[@]}"})
+if [ ${#frombase[@]} -gt 0 ]; then
+	kgit -c tar.umask=022 archive base -- "${frombase[@]}" | tar -x -m -C "$tree" ||
+		die "a PATH.patch here is for a file that base does not have"
+fi
+if [ ${#news[@]} -gt 0 ]; then
+	(cd "$src" && tar -cf - -- "${news[@]}") | tar -x -m -C "$tree"
+fi
+if [ ${#patches[@]} -gt 0 ]; then
+	kgit apply -p1 -- "${patches[@]}" || die "the PATH.patch files here do not apply to base"
+fi
 kgit update-index --add --remove -- "${paths[@]}"
 
 if ! kgit diff --cached --quiet; then
@@ -111,12 +104,35 @@ if ! kgit diff --cached --quiet; then
 	left=1
 	agit commit -q --no-verify -m "absorb: not placed"
 fi
-if kgit log --format=%s base..HEAD | grep -qE '^(fixup|squash|amend)! '; then
+if kgit log --format=%s base..HEAD | grep -E '^(fixup|squash|amend)! ' >/dev/null; then
 	agit rebase -q -i --autosquash base ||
 		die "the rebase stopped in build/linux: resolve it (git rebase --continue) or abort it, then run this again"
 fi
+[ $left = 0 ] || kgit reset -q --soft HEAD^
+
+# Each commit committed by its author at its author date, as mktree.sh
+# commits the patches: the same commit ids as a tree made from the
+# exported series, whoever ran this.  The trees do not change, nor the
+# index or the working copy.
+old=$(kgit rev-parse HEAD)
+new=$(kgit rev-parse base)
+[ -z "$(kgit rev-list --min-parents=2 base..HEAD)" ] || die "the multikernel branch has merges"
+for c in $(kgit rev-list --reverse base..HEAD); do
+	kgit cat-file commit "$c" > "$home/commit"
+	while IFS= read -r line && [ -n "$line" ]; do
+		case "$line" in author\ *) author=${line#author } ;; esac
+	done < "$home/commit"
+	name=${author%% <*}
+	email=${author#* <}; email=${email%%> *}
+	date=${author##*> }
+	new=$(GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email GIT_AUTHOR_DATE=$date \
+	      GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email GIT_COMMITTER_DATE=$date \
+	      kgit commit-tree "$c^{tree}" -p "$new" -F <(sed '1,/^$/d' "$home/commit"))
+done
+[ "$new" = "$old" ] ||
+	kgit update-ref -m "absorb: each commit by its author" refs/heads/multikernel "$new" "$old"
+
 if [ $left = 1 ]; then
-	kgit reset -q --soft HEAD^
 	echo "absorb: git absorb could not tell which patch these hunks belong to:"
 	kgit diff --cached --no-color
 	echo "absorb: they are staged in build/linux; commit each to its patch there,"

@@ -251,7 +251,7 @@ class Export(unittest.TestCase):
         rc, out = self.run_export(self.top)
         self.assertEqual(rc, 0, out)
 
-    def test_absorb_leaves_what_it_cannot_place(self):
+    def test_absorb_leaves_what_it_cannot_place_then_folds_a_fixup(self):
         if not have_git_absorb():
             self.fail("git-absorb is not installed (harness/deps.sh installs it)")
         write(self.top + "/kernel/multikernel/extra.c", "int extra;\n")
@@ -261,6 +261,25 @@ class Export(unittest.TestCase):
         self.assertIn("kernel/multikernel/extra.c: no patch has it yet", r.stdout)
         self.assertEqual(git(self.tree, "status", "--porcelain", "--untracked-files=no"),
                          "A  kernel/multikernel/extra.c\n")
+
+        # Committed by hand to the patch it belongs to (as someone else),
+        # then absorb again: folded in, each commit by its author.
+        first = git(self.tree, "rev-list", "--reverse", "base..multikernel").split()[0]
+        subprocess.run(["git", "-C", self.tree, "commit", "-q", "--fixup=" + first],
+                       env={**os.environ, **IDENT, "GIT_AUTHOR_NAME": "Dev",
+                            "GIT_COMMITTER_NAME": "Dev"}, check=True)
+        r = subprocess.run([ABSORB, "--tree", self.tree, "--top", self.top],
+                           capture_output=True, text=True, env={**os.environ, **IDENT})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        log = git(self.tree, "log", "--format=%an|%cn|%s", "base..multikernel").splitlines()
+        self.assertEqual(log, ["Multikernel Developers|Multikernel Developers|"
+                               "selftests/multikernel: add a test",
+                               "Multikernel Developers|Multikernel Developers|"
+                               "multikernel: add the pool"])
+        self.assertIn("kernel/multikernel/extra.c",
+                      git(self.tree, "show", "--stat", "multikernel~1"))
+        rc, out = self.run_export(self.top)
+        self.assertEqual(rc, 0, out)
 
 
 if __name__ == "__main__":

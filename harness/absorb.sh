@@ -6,7 +6,8 @@
 # Each file is written into the tree's working copy (PATH.patch applied to
 # base's PATH), `git absorb` makes each changed hunk a fixup! of the commit
 # that last touched its lines and `git rebase --autosquash` folds them in,
-# then export.sh writes series/ and the files here again from the branch.
+# each commit is committed again by its author at its date (as mktree.sh
+# commits them), then export.sh writes series/ and the files here again.
 #
 # What git absorb cannot place (a new file, lines that no patch touched)
 # stays staged in build/linux and is printed, and nothing is exported:

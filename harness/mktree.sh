@@ -67,7 +67,7 @@ if [ -n "$head" ]; then
 		die "build/linux has uncommitted changes: commit them (git commit --fixup=COMMIT, then make export) or drop them (git -C build/linux reset --hard)"
 	made=$(cat "$tree/.git/mk-head" 2>/dev/null || true)
 	[ -z "$made" ] || [ "$made" = "$head" ] ||
-		die "build/linux's multikernel branch has commits that are not in series/: make export saves them, git -C build/linux branch -D multikernel drops them"
+		die "build/linux's multikernel branch has commits that are not in series/: make export saves them; git -C build/linux checkout -f base && git -C build/linux branch -D multikernel drops them"
 fi
 
 echo "mktree: applying the series with git am"

@@ -12,7 +12,8 @@
 # The steps, in order (each also a target):
 #   deps         apt-get what the harness needs
 #   tree         build/linux: base tarball as git, then `git am series/*`
-#   series       regenerate series/ from the sources and harness/series.manifest
+#   export       series/ and the kernel files here, from build/linux's multikernel branch
+#   absorb       edits to the kernel files here into that branch (git absorb), then export
 #   kernel       tinyconfig + harness/config/*.config, bzImage (ccache)
 #   kexec-tools  static kexec from Debian's source + kexec-tools/*.patch
 #   initramfs    busybox, kexec, kselftests, packed with usr/gen_init_cpio
@@ -20,7 +21,7 @@
 
 H := harness
 
-.PHONY: all check demo shell bench cycles deps tree series kernel kexec-tools initramfs bisect clean
+.PHONY: all check demo shell bench cycles deps tree export absorb kernel kexec-tools initramfs bisect clean
 
 all: check
 
@@ -33,9 +34,11 @@ deps:
 tree: deps
 	@bash $(H)/mktree.sh
 
-series: deps
-	@bash $(H)/mktree.sh --base-only
-	@python3 $(H)/series.py
+export: deps
+	@bash $(H)/export.sh
+
+absorb: deps
+	@bash $(H)/absorb.sh
 
 kernel: tree
 	@bash $(H)/kernel.sh

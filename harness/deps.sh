@@ -16,6 +16,7 @@ pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
 	ccache python3 python3-ply python3-git perl git rsync kmod
 	busybox-static dpkg-dev file socat
+	git-absorb stgit b4
 )
 linux_suite=trixie-backports
 linux_pkg=linux-source-7.2

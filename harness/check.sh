@@ -45,21 +45,38 @@ must "series applies to the base with git am" "$h/mktree.sh"
 if "$h/export.sh" --check; then ok "series/ and the kernel files are what the multikernel branch exports"
 else bad "series/ and the kernel files are what the multikernel branch exports"; fi
 
-for p in "$top"/series/0*.patch; do
-	n=$(basename "$p")
-	[ "$n" = 0000-cover-letter.patch ] && continue
+# checkpatch --strict on each patch, as many at a time as there are
+# CPUs, counted in order.
+cpd=$logs/checkpatch
+rm -rf "$cpd"
+mkdir -p "$cpd"
+checkpatch() {
 	# MAINTAINERS is updated once, in the first patch, for every file of
 	# the series; later patches that add files would only repeat the
 	# "does MAINTAINERS need updating?" question.
-	ignore=FILE_PATH_CHANGES
-	grep -q '^+++ b/MAINTAINERS' "$p" && ignore=
+	local ignore=FILE_PATH_CHANGES out=$cpd/$(basename "$1")
+	grep -q '^+++ b/MAINTAINERS' "$1" && ignore=
 	# Debian's python3 (python3-ply, python3-git) for spdxcheck.py,
 	# whatever python3 comes first in PATH.
-	if out=$(cd "$tree" && PATH=/usr/bin:$PATH scripts/checkpatch.pl --strict --quiet --show-types \
-			${ignore:+--ignore $ignore} "$p" 2>&1); then
+	(cd "$tree" && PATH=/usr/bin:$PATH scripts/checkpatch.pl --strict --quiet --show-types \
+		${ignore:+--ignore $ignore} "$1") > "$out" 2>&1
+	echo $? > "$out.rc"
+}
+patches=()
+for p in "$top"/series/0*.patch; do
+	[ "$(basename "$p")" = 0000-cover-letter.patch ] || patches+=("$p")
+done
+for p in "${patches[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
+	checkpatch "$p" &
+done
+wait
+for p in "${patches[@]}"; do
+	n=$(basename "$p")
+	if [ "$(cat "$cpd/$n.rc" 2>/dev/null)" = 0 ]; then
 		ok "checkpatch --strict $n"
 	else
-		echo "$out"
+		cat "$cpd/$n" 2>/dev/null
 		bad "checkpatch --strict $n"
 	fi
 done

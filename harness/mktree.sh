@@ -27,17 +27,36 @@ git_base() {
 	kgit -c user.name=base -c user.email=base@localhost "$@"
 }
 
+# The base commit is the same on every machine (fixed dates and names).
+# It is kept outside the checkout, like ccache and the kexec-tools source
+# (a bare repository per tarball), so that a fresh clone on this machine
+# checks it out instead of unpacking and hashing the tarball again.
 stamp=$(stat -c '%s %Y' "$tarball")
+store=${MK_CACHE:-/var/cache/multikernel}/linux-base/$(basename "$tarball" | sed 's/\.tar\..*//')-${stamp// /-}.git
 if [ "$(cat "$tree/.git/mk-base" 2>/dev/null)" != "$stamp" ]; then
-	echo "mktree: unpacking $tarball (about a minute)"
 	rm -rf "$tree"
-	mkdir -p "$tree"
-	tar -xaf "$tarball" -C "$tree" --strip-components=1 ||
-		die "cannot unpack $tarball"
-	git_base init -q -b base
-	git_base add -A -f .
-	GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
-		git_base commit -q -m "base: $(basename "$tarball") ($(make -s -C "$tree" kernelversion))"
+	if [ -f "$store/mk-done" ]; then
+		echo "mktree: checking out the base from $store"
+		mkdir -p "$(dirname "$tree")"
+		git clone -q --no-checkout --local "$store" "$tree" ||
+			die "cannot clone $store (remove it to unpack the tarball again)"
+		git_base remote remove origin
+		git_base checkout -q -f -B base "$(cat "$store/mk-done")"
+	else
+		echo "mktree: unpacking $tarball (about two minutes)"
+		mkdir -p "$tree"
+		tar -xaf "$tarball" -C "$tree" --strip-components=1 ||
+			die "cannot unpack $tarball"
+		git_base init -q -b base
+		git_base add -A -f .
+		GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
+			git_base commit -q -m "base: $(basename "$tarball") ($(make -s -C "$tree" kernelversion))"
+		rm -rf "$store" "$store.new"
+		mkdir -p "$(dirname "$store")"
+		git clone -q --bare --local "$tree" "$store.new" &&
+			git_base rev-parse base > "$store.new/mk-done" &&
+			mv "$store.new" "$store" || echo "mktree: could not keep the base in $store" >&2
+	fi
 	echo "$stamp" > "$tree/.git/mk-base"
 fi
 

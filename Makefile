@@ -18,10 +18,12 @@
 #   kexec-tools  static kexec from Debian's source + kexec-tools/*.patch
 #   initramfs    busybox, kexec, kselftests, packed with usr/gen_init_cpio
 #   bisect       build the kernel at every patch of the series (slow)
+#   configs      build with each optional part off: KEXEC_FILE, KHO, vsock, net,
+#                hvc, MULTIKERNEL_DEBUG, KUnit, MULTIKERNEL itself (slow)
 
 H := harness
 
-.PHONY: all check demo shell bench cycles deps tree export absorb kernel kexec-tools initramfs bisect clean
+.PHONY: all check demo shell bench cycles deps tree export absorb kernel kexec-tools initramfs bisect configs clean
 
 all: check
 
@@ -66,6 +68,9 @@ shell: initramfs
 
 bisect: tree
 	@bash $(H)/bisect.sh
+
+configs: tree
+	@bash $(H)/configs.sh
 
 clean:
 	rm -rf build/obj build/kexec-tools build/kselftest build/logs build/initramfs.*

@@ -107,16 +107,24 @@ static bool mk_vsock_send_skb(struct mk_vsock *v, struct sk_buff *skb);
 static int mk_vsock_send_pkt(struct sk_buff *skb, struct net *net)
 {
 	struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
-	int len = skb->len;
+	int len = skb->len, ret;
 	struct mk_vsock *v;
 	bool sent = false;
 
 	rcu_read_lock();
 	v = net_eq(net, &init_net) ? mk_vsock_get(le64_to_cpu(hdr->dst_cid)) : NULL;
 	if (!v) {
+		/*
+		 * Only a new connection has no device to go to.  A
+		 * connection whose instance has just stopped is reset
+		 * (mk_vsock_stop() resets its sockets once no sender can
+		 * see the peer): its writer gets the same error whichever
+		 * comes first.
+		 */
+		ret = le16_to_cpu(hdr->op) == VIRTIO_VSOCK_OP_REQUEST ? -ENODEV : -ECONNRESET;
 		rcu_read_unlock();
 		kfree_skb(skb);
-		return -ENODEV;
+		return ret;
 	}
 	/* Nothing waits before it and the link has room: at once. */
 	if (skb_queue_empty_lockless(&v->send_queue) && spin_trylock_bh(&v->tx_lock)) {

@@ -112,10 +112,9 @@ else
 	ok "kselftests build without warnings"
 fi
 
-# The debug kernel is built before the boots, which run two at a time
-# (run_boots in checklib.sh) and are counted afterwards, in the order
-# queued: the two halves of the debug suite first, as they are the
-# longest.
+# The debug kernel is built before the boots.  They are queued, longest
+# first, and run one per two CPUs of the machine (boots_at_once in
+# checklib.sh: one on a 2-CPU machine), then counted in the order queued.
 step "debug kernel"
 debug=0
 mkdir -p "$logs"

@@ -43,9 +43,16 @@ waiting() {
 	echo "$wl" | grep -q "wait: $1"
 }
 
-# The instance's counter: "START N".
+# The instance's counter: "START N".  Read up to three times: right
+# after an adoption the instance's kernel tells its console of the
+# update, and such a line can land inside the output of the cat.
 count() {
-	mk_inside "$id" "cat /tmp/count" | tr -d '\r' | grep -E '^[0-9.]+ [0-9]+$' | tail -n 1
+	for _ in 1 2 3; do
+		c_out=$(mk_inside "$id" "cat /tmp/count" | tr -d '\r' |
+			grep -E '^[0-9.]+ [0-9]+$' | tail -n 1)
+		[ -n "$c_out" ] && break
+	done
+	echo "$c_out"
 }
 
 save() {

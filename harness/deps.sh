@@ -6,7 +6,7 @@
 #
 # Three things come from newer suites, each pinned so that nothing else
 # does:
-#   linux-source-7.2   trixie-backports (arch all; needs binutils, xz-utils)
+#   linux-source-7.3   trixie-backports (arch all; needs binutils, xz-utils)
 #   kexec-tools source sid, for `apt-get source` only (harness/kexec-tools.sh)
 #   sparse source      sid, likewise (harness/sparse.sh)
 #   qemu-system-x86    bookworm-backports (10.x: x2APIC under TCG)
@@ -19,7 +19,7 @@ pkgs=(
 	git-absorb stgit b4
 )
 linux_suite=trixie-backports
-linux_pkg=linux-source-7.2
+linux_pkg=linux-source-7.3
 qemu_suite=bookworm-backports
 qemu_major=10
 

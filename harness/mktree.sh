@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Make build/linux: the Debian linux-source-7.2 tarball as a git repository
+# Make build/linux: the Debian linux-source-7.3 tarball as a git repository
 # with a "base" branch, and a "multikernel" branch that is base plus the
 # committed series (series/0*.patch) applied with `git am`, exactly as a
 # maintainer would.  Both steps are skipped when nothing changed.
@@ -17,7 +17,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/harness/serieslib.sh"
-tarball=${LINUX_TARBALL:-/usr/src/linux-source-7.2.tar.xz}
+tarball=${LINUX_TARBALL:-/usr/src/linux-source-7.3.tar.xz}
 
 die() { echo "mktree: $*" >&2; exit 1; }
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build build/sparse/sparse from Debian sid's sparse source (0.6.5~rc1;
-# cached in /var/cache/multikernel, or $MK_CACHE).  Linux 7.2 wants a
+# cached in /var/cache/multikernel, or $MK_CACHE).  Linux (since 7.2) wants a
 # sparse that knows __typeof_unqual__ (scripts/checker-valid.sh), which
 # bookworm's 0.6.4 does not; sid builds it, but only as a source package
 # for bookworm's libc, so it is built here, without its optional parts.

@@ -110,7 +110,7 @@ static int mk_bench_ipis(struct mk_bench *b, unsigned int cpu)
 
 	for (i = 0; i < b->count; i++) {
 		t = ktime_get_ns();
-		ret = smp_call_function_single(cpu, mk_bench_nop, NULL, 1);
+		ret = smp_call_function_single(cpu, mk_bench_nop, NULL, true);
 		if (ret)
 			return ret;
 		b->ns[i] = ktime_get_ns() - t;

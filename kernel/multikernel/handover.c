@@ -30,41 +30,6 @@
 /* How long an instance has to answer a ping or MK_MSG_HOST_AWAY. */
 #define MK_HANDOVER_ANSWER_MS	1000
 
-/**
- * multikernel_host_image - note what a host kernel being loaded offers
- * @image: a KEXEC_TYPE_DEFAULT image loaded with kexec_file_load(), its
- *         command line not yet freed
- *
- * Records the pool its command line asks for (the last multikernel_pool=,
- * as the kernel itself takes it), for mk_handover_refusal().
- */
-void multikernel_host_image(struct kimage *image)
-{
-	char *args, *copy, *param, *val;
-	u64 size, base;
-
-	image->mk_pool_size = 0;
-	image->mk_pool_base = 0;
-	if (image->type != KEXEC_TYPE_DEFAULT || !image->cmdline_buf)
-		return;
-	copy = kstrdup(image->cmdline_buf, GFP_KERNEL);
-	if (!copy)
-		return;
-	args = skip_spaces(copy);
-	while (*args) {
-		args = next_arg(args, &param, &val);
-		if (strcmp(param, "multikernel_pool") || !val)
-			continue;
-		if (mk_pool_parse(val, &size, &base)) {
-			size = 0;
-			base = 0;
-		}
-		image->mk_pool_size = size;
-		image->mk_pool_base = base;
-	}
-	kfree(copy);
-}
-
 /* Why @image cannot adopt the instances, or NULL when it can. */
 static const char *mk_handover_refusal(const struct kimage *image)
 {

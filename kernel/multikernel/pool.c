@@ -119,7 +119,10 @@ void __init multikernel_reserve_pool(void)
 		/*
 		 * Reserved, not allocated (so kmemleak does not know it):
 		 * after a kexec with KHO, memblock allocates only from KHO's
-		 * scratch areas, and instances handed over live here.
+		 * scratch areas until setup_arch() is done, and instances
+		 * handed over live here.  Then KHO makes all memory that it
+		 * does not preserve scratch: only this reservation keeps
+		 * their memory theirs.
 		 */
 		got = memblock_reserve(base, size) ? 0 : base;
 	} else {

@@ -152,12 +152,13 @@ ktap() {
 }
 
 # kunit NAME [ktap.py OPTIONS]: the boot's KUnit results; every suite of
-# the series (kernel/multikernel/*_kunit.c) must have run.
+# the series (kernel/multikernel/*_kunit.c, arch/x86/kernel/*_kunit.c)
+# must have run.
 kunit() {
 	local name=$1 e=() s
 	shift
-	for s in $(sed -n 's/^\t\.name = "\(multikernel_[a-z_]*\)",$/\1/p' \
-			"$top"/kernel/multikernel/*_kunit.c); do
+	for s in $(sed -n 's/^\t\.name = "\(multikernel_[a-z0-9_]*\)",$/\1/p' \
+			"$top"/kernel/multikernel/*_kunit.c "$top"/arch/x86/kernel/*_kunit.c); do
 		e+=(--expect "$s")
 	done
 	[ ${#e[@]} -gt 0 ] || { bad "$name/kunit: no KUnit suite found in the sources"; return; }

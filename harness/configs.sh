@@ -8,6 +8,7 @@
 # variant does not change; vmlinux only, and a warning fails the variant
 # (W=1 and sparse are check.sh's).  Prints one line per variant and exits
 # non-zero when one fails.
+#   harness/configs.sh [OPTION...]   only the variants that turn OPTION off
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,9 +19,9 @@ jobs=${JOBS:-$(nproc)}
 export CCACHE_BASEDIR=$top
 mk() { make -s -C "$tree" O="$obj" ARCH=x86_64 CC="ccache gcc" "$@"; }
 
-# OPTION: what turning it off leaves out.
+# OPTIONS (all turned off, comma-separated): what that leaves out.
 variants=(
-	"KEXEC_FILE kexec_file_load() and its multikernel loads"
+	"KEXEC_FILE,KEXEC_HANDOVER kexec_file_load() and its multikernel loads (KHO selects it)"
 	"KEXEC_HANDOVER live update (KHO)"
 	"MULTIKERNEL_VSOCKETS the AF_VSOCK transport"
 	"VSOCKETS AF_VSOCK itself"
@@ -38,8 +39,12 @@ fail=0
 for v in "${variants[@]}"; do
 	opt=${v%% *}
 	what=${v#* }
+	# Arguments: only the variants whose first option they name.
+	if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "${opt%%,*}"; then
+		continue
+	fi
 	frag=$obj/off.config
-	echo "# CONFIG_$opt is not set" > "$frag"
+	for o in ${opt//,/ }; do echo "# CONFIG_$o is not set"; done > "$frag"
 	if ! { mk tinyconfig &&
 	       (cd "$tree" && KCONFIG_CONFIG="$obj/.config" scripts/kconfig/merge_config.sh \
 			-m -O "$obj" "$obj/.config" "$top"/harness/config/*.config "$frag") &&
@@ -50,8 +55,12 @@ for v in "${variants[@]}"; do
 	fi
 	want=y
 	[ "$opt" = MULTIKERNEL ] && want=n
-	if grep -qx "CONFIG_$opt=[ym]" "$obj/.config"; then
-		echo "configs: FAIL $opt=n: Kconfig turned it back on"
+	back=
+	for o in ${opt//,/ }; do
+		grep -qx "CONFIG_$o=[ym]" "$obj/.config" && back+=" $o"
+	done
+	if [ -n "$back" ]; then
+		echo "configs: FAIL $opt=n: Kconfig turned$back back on"
 		fail=1
 	elif [ "$want" = y ] && ! grep -qx "CONFIG_MULTIKERNEL=y" "$obj/.config"; then
 		echo "configs: FAIL $opt=n: CONFIG_MULTIKERNEL went off with it"

@@ -69,11 +69,14 @@ EXPORT_SYMBOL_IF_KUNIT(mk_state_name);
  */
 int mk_instance_parse(const char *buf, int *id, struct cpumask *cpus, u64 *size)
 {
-	char list[256], sz[24], *end;
+	char idstr[12], list[256], sz[24], *end;
 	int i, n = 0, ret;
 	u64 s;
 
-	if (sscanf(buf, "%d %255s %23s %n", &i, list, sz, &n) != 3 || !n || buf[n])
+	if (sscanf(buf, "%11s %255s %23s %n", idstr, list, sz, &n) != 3 || !n || buf[n])
+		return -EINVAL;
+	/* Not "%d": it wraps, and "4294967297" would be instance 1. */
+	if (kstrtoint(idstr, 10, &i))
 		return -EINVAL;
 	/* memparse() would take a lone suffix ("M") as 0. */
 	if (!isdigit(sz[0]))

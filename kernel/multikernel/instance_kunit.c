@@ -41,6 +41,10 @@ static const struct create_case create_cases[] = {
 	{ "1 3 M",		-EINVAL },
 	{ "1 3 2M 4",		-EINVAL },
 	{ "1 3 2M,4",		-EINVAL },
+	{ "4294967297 2 64M",	-EINVAL },	/* not an int: no wrap to 1 */
+	{ "2147483648 3 2M",	-EINVAL },
+	{ "0x1 3 2M",		-EINVAL },
+	{ "1x 3 2M",		-EINVAL },
 	{ "1 3-2 2M",		-EINVAL },	/* backwards */
 	{ "1 1,1 2M",		-EINVAL },	/* twice */
 	{ "1 1-3,2 2M",		-EINVAL },

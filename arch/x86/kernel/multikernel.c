@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/cc_platform.h>
 #include <linux/delay.h>
 #include <linux/io.h>
@@ -24,19 +25,22 @@
 
 #include <asm/apic.h>
 #include <asm/bootparam.h>
-#include <asm/desc_defs.h>
+#include <asm/desc.h>
 #include <asm/init.h>
 #include <asm/cpu.h>
 #include <asm/e820/types.h>
 #include <asm/multikernel.h>
 #include <asm/sections.h>
 #include <asm/setup_data.h>
+#include <asm/trapnr.h>
 #include <asm/tsc.h>
 
 static_assert(MK_PARK_END <= MULTIKERNEL_PARK_SIZE);
 static_assert(MULTIKERNEL_CPUS_MAX == MULTIKERNEL_INSTANCE_CPUS);
 static_assert(MULTIKERNEL_CPUS_MAX - 1 <= MK_PARK_NR_SLOTS);
 static_assert(sizeof(struct mk_park_slot) == 1 << MK_PARK_SLOT_SHIFT);
+static_assert(MK_PARK_GDT + MK_PARK_GDT_SIZE <= MK_PARK_IDT);
+static_assert(MK_PARK_IDT + MK_PARK_IDT_SIZE <= MK_PARK_SLOTS);
 static_assert(MK_PARK_SLOTS + MK_PARK_NR_SLOTS * sizeof(struct mk_park_slot) <= MK_PARK_PGT);
 
 /* How long a kicked CPU may take to reach mk_ap_entry(). */
@@ -174,8 +178,9 @@ static void *mk_park_alloc_pgt(void *context)
  * kernel's, since CR4.LA57 stays) that maps the area at its physical
  * address and, if @text, mk_park_jump() where the host has it.
  */
-static int mk_park_pgt(void *area, phys_addr_t pa, unsigned int pgt_off,
-		       unsigned int pgt_end, bool text)
+VISIBLE_IF_KUNIT int mk_park_pgt(void *area, phys_addr_t pa,
+				 unsigned int pgt_off, unsigned int pgt_end,
+				 bool text)
 {
 	struct mk_park_pgt pgt = {
 		.next	= area + pgt_off + PAGE_SIZE,
@@ -184,7 +189,8 @@ static int mk_park_pgt(void *area, phys_addr_t pa, unsigned int pgt_off,
 	struct x86_mapping_info info = {
 		.alloc_pgt_page	= mk_park_alloc_pgt,
 		.context	= &pgt,
-		.page_flag	= __PAGE_KERNEL_LARGE_EXEC,
+		/* No global entries (see mk_park_loop). */
+		.page_flag	= __PAGE_KERNEL_LARGE_EXEC & ~_PAGE_GLOBAL,
 		.kernpg_flag	= _KERNPG_TABLE_NOENC,
 	};
 	unsigned long jump = __pa_symbol(mk_park_jump);
@@ -202,6 +208,7 @@ static int mk_park_pgt(void *area, phys_addr_t pa, unsigned int pgt_off,
 		return -ENOMEM;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_park_pgt);
 
 /* The loop and its descriptor tables, at the start of the park area. */
 static void mk_park_head(void *area, phys_addr_t pa)
@@ -209,6 +216,7 @@ static void mk_park_head(void *area, phys_addr_t pa)
 	static const u64 gdt[] = {
 		0, 0x00cf9a000000ffffULL, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL,
 	};
+	gate_desc *idt = area + MK_PARK_IDT;
 	struct desc_ptr *dt;
 
 	memset(area, 0, MK_PARK_SLOTS);
@@ -217,6 +225,13 @@ static void mk_park_head(void *area, phys_addr_t pa)
 	dt = area + MK_PARK_GDTR;
 	dt->size = MK_PARK_GDT_SIZE - 1;
 	dt->address = pa + MK_PARK_GDT;
+	pack_gate(&idt[X86_TRAP_NMI], GATE_INTERRUPT,
+		  pa + (mk_park_nmi - mk_park_loop), 0, 0, MK_PARK_CS);
+	pack_gate(&idt[X86_TRAP_MC], GATE_INTERRUPT,
+		  pa + (mk_park_mce - mk_park_loop), 0, 0, MK_PARK_CS);
+	dt = area + MK_PARK_IDTR;
+	dt->size = MK_PARK_IDT_SIZE - 1;
+	dt->address = pa + MK_PARK_IDT;
 }
 
 static struct mk_park_slot *mk_park_slot(void *area, unsigned int n)
@@ -228,7 +243,8 @@ static struct mk_park_slot *mk_park_slot(void *area, unsigned int n)
  * Fill the park area for a start: the loop, its descriptor tables and
  * page table, and the slots' APIC ids.
  */
-static int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
+VISIBLE_IF_KUNIT int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids,
+				  u32 nr)
 {
 	unsigned int i;
 	int ret;
@@ -243,16 +259,28 @@ static int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr)
 		mk_park_slot(area, i - 1)->apic_id = ids[i];
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mk_park_fill);
 
-/* Wait until the CPU kicked into slot @n waits there. */
+/*
+ * Wait until the CPU kicked into slot @n waits there, with no global
+ * pages, PCIDs or FRED (-EIO otherwise: the loop did not clear them).
+ */
 static int mk_park_wait(void *area, unsigned int n)
 {
 	struct mk_park_slot *slot = mk_park_slot(area, n);
+	u64 cr4;
 	int i;
 
 	for (i = 0; i < MK_ARRIVAL_TIMEOUT_MS; i++) {
-		if (READ_ONCE(slot->parked))
+		/* The loop stores its CR4, then "parked" (x86 keeps that order). */
+		if (smp_load_acquire(&slot->parked)) {
+			cr4 = READ_ONCE(slot->cr4);
+			if (cr4 & (X86_CR4_PGE | X86_CR4_PCIDE | X86_CR4_FRED)) {
+				pr_err("slot %u: CR4 %#llx in the park loop\n", n, cr4);
+				return -EIO;
+			}
 			return 0;
+		}
 		usleep_range(1000, 2000);
 	}
 	return -EIO;

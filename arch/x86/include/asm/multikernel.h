@@ -27,9 +27,12 @@
 #define MK_PARK_CR3		0x800	/* u64, host: the loop's page table */
 #define MK_PARK_NEXT		0x808	/* u32, host: the slot of the CPU kicked */
 #define MK_PARK_GDTR		0x810	/* host: the loop's GDT ... */
-#define MK_PARK_IDTR		0x820	/* ... and an empty IDT */
+#define MK_PARK_IDTR		0x820	/* ... and IDT */
 #define MK_PARK_GDT		0x840	/* null, 32-bit code, code (0x10), data */
 #define MK_PARK_GDT_SIZE	32
+#define MK_PARK_CS		0x10
+#define MK_PARK_IDT		0x900	/* vectors 0..18: NMI and #MC only */
+#define MK_PARK_IDT_SIZE	(19 * 16)
 #define MK_PARK_SLOTS		0x1000
 #define MK_PARK_SLOT_SHIFT	8
 #define MK_PARK_NR_SLOTS	32
@@ -43,6 +46,7 @@
 #define MK_SLOT_COMMAND		8	/* u32, instance: MK_PARK_WAKE */
 #define MK_SLOT_CR3		16	/* u64, instance */
 #define MK_SLOT_VECTOR		24	/* u64, instance */
+#define MK_SLOT_CR4		32	/* u64, CPU: its CR4 as it waits */
 
 #define MK_PARK_WAKE		1
 #define MK_PARK_WOKEN		2
@@ -57,15 +61,23 @@ struct mk_park_slot {
 	u32 reserved;
 	u64 cr3;
 	u64 vector;
-	u8 stack[(1 << MK_PARK_SLOT_SHIFT) - 32];
+	u64 cr4;
+	u8 stack[(1 << MK_PARK_SLOT_SHIFT) - 40];
 };
 
 struct boot_params;
 struct kimage;
 
 extern const u8 mk_park_loop[], mk_park_loop_end[];
+extern const u8 mk_park_nmi[], mk_park_mce[];
 void mk_park_jump(unsigned long cr3, unsigned long loop);
 extern const u8 mk_park_jump_end[];
+
+#if IS_ENABLED(CONFIG_MULTIKERNEL_KUNIT_TEST)
+int mk_park_pgt(void *area, phys_addr_t pa, unsigned int pgt_off,
+		unsigned int pgt_end, bool text);
+int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr);
+#endif
 
 #ifdef CONFIG_MULTIKERNEL
 int multikernel_kick_ap(unsigned int cpu, void (*entry)(void));

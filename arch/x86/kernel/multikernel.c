@@ -20,6 +20,7 @@
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
 #include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/sizes.h>
 #include <linux/topology.h>
 
@@ -52,8 +53,22 @@ static struct {
 	unsigned long start;
 	unsigned long park_cr3;
 	unsigned long park_loop;
-	int arrived;
 } mk_boot;
+
+/*
+ * Each kick gets a token, which the CPU hands back when it gets where it
+ * was sent: a CPU late from an earlier kick proves nothing for this one.
+ */
+static u32 mk_kick_seq;
+static DEFINE_PER_CPU(u32, mk_kick_token);
+static DEFINE_PER_CPU(u32, mk_kick_arrived);
+
+/* On the kicked CPU: it got there. */
+static void mk_arrive(void)
+{
+	/* Pairs with the acquire in mk_kick(). */
+	smp_store_release(this_cpu_ptr(&mk_kick_arrived), this_cpu_read(mk_kick_token));
+}
 
 /*
  * Runs on the instance's CPU, in the host, on its idle stack, IRQs off.
@@ -71,7 +86,7 @@ static void __noreturn __nocfi mk_ap_entry(void)
 	unsigned long start = mk_boot.start;
 
 	/* The host may reuse mk_boot from here on. */
-	smp_store_release(&mk_boot.arrived, 1);
+	mk_arrive();
 
 	cet_disable();
 	relocate(head, virt_to_phys(control_page), start, 0);
@@ -87,31 +102,39 @@ ANNOTATE_NOCFI_SYM(mk_ap_entry);
  */
 static void __noreturn mk_ap_stopped(void)
 {
-	/* Pairs with the acquire in mk_kick(). */
-	smp_store_release(&mk_boot.arrived, 1);
+	mk_arrive();
 	for (;;)
 		native_halt();
 }
 
-/* Send @cpu to @entry and wait until it says it got there. */
+/*
+ * Send @cpu to @entry and wait until it says it got there.  One that does
+ * not in time is sent INIT, so that it does not get there later.
+ */
 static int mk_kick(unsigned int cpu, void (*entry)(void))
 {
+	u32 token;
 	int i, ret;
 
-	WRITE_ONCE(mk_boot.arrived, 0);
+	token = ++mk_kick_seq ?: ++mk_kick_seq;
+	per_cpu(mk_kick_arrived, cpu) = 0;
+	per_cpu(mk_kick_token, cpu) = token;
+	/* multikernel_kick_ap() orders these before the startup IPIs. */
 	ret = multikernel_kick_ap(cpu, entry);
 	if (ret)
 		return ret;
 
 	for (i = 0; i < MK_ARRIVAL_TIMEOUT_MS; i++) {
-		/* Pairs with the release in mk_ap_entry()/mk_ap_stopped(). */
-		if (smp_load_acquire(&mk_boot.arrived))
+		/* Pairs with the release in mk_arrive(). */
+		if (smp_load_acquire(per_cpu_ptr(&mk_kick_arrived, cpu)) == token)
 			break;
 		usleep_range(1000, 2000);
 	}
 	arch_cpuhp_cleanup_kick_cpu(cpu);
-	if (!READ_ONCE(mk_boot.arrived))
+	if (i == MK_ARRIVAL_TIMEOUT_MS) {
+		multikernel_reset_ap(cpu);
 		return -ETIMEDOUT;
+	}
 	return 0;
 }
 
@@ -125,7 +148,6 @@ static int mk_enter(unsigned int cpu, struct kimage *image, unsigned long start)
 	ret = mk_kick(cpu, mk_ap_entry);
 	if (ret == -ETIMEDOUT) {
 		pr_err("CPU %u did not reach the instance entry\n", cpu);
-		multikernel_reset_ap(cpu);
 		return -EIO;
 	}
 	return ret;
@@ -367,7 +389,7 @@ static void __noreturn __nocfi mk_ap_park(void)
 	unsigned long cr3 = mk_boot.park_cr3, loop = mk_boot.park_loop;
 
 	/* The host may reuse mk_boot from here on. */
-	smp_store_release(&mk_boot.arrived, 1);
+	mk_arrive();
 
 	cet_disable();
 	mk_park_jump(cr3, loop);

@@ -168,17 +168,19 @@ mk_state() {
 	cat $MK/instances/"$1"/state 2>/dev/null
 }
 
-# mk_wait_state ID STATE...: until the instance is in one of STATEs.
+# mk_wait_state ID STATE...: until the instance is in one of STATEs
+# (polled every 0.2 s, with a builtin: no process per look).
 mk_wait_state() {
 	ws_id=$1
 	shift
 	ws_i=0
-	while [ $ws_i -lt "$BOOT_TIMEOUT" ]; do
-		ws_s=$(mk_state "$ws_id")
+	while [ $ws_i -lt $((BOOT_TIMEOUT * 5)) ]; do
+		ws_s=
+		{ read -r ws_s < $MK/instances/"$ws_id"/state; } 2>/dev/null
 		for ws_want in "$@"; do
 			[ "$ws_s" = "$ws_want" ] && return 0
 		done
-		sleep 1
+		sleep 0.2
 		ws_i=$((ws_i + 1))
 	done
 	ktap_print_msg "instance $ws_id: state $ws_s after ${BOOT_TIMEOUT}s, wanted $*"

@@ -5,19 +5,25 @@
 # harness/config/*.config merged with the tree's merge_config.sh, compiled
 # through ccache.  The same bzImage is the QEMU host and the instance.
 # Also installs the UAPI headers (build/obj/usr/include) for the selftests.
-#   harness/kernel.sh [--debug]
-# --debug: the debug kernel, with harness/debug.config on top, in
-#          build/obj-debug (same tree, same ccache).
+#   harness/kernel.sh [--debug] [--prepare]
+# --debug:   the debug kernel, with harness/debug.config on top, in
+#            build/obj-debug (same tree, same ccache).
+# --prepare: configure and `make prepare` only, so that single objects
+#            can be built (check.sh's W=1 pass, before the one link).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tree=$top/build/linux
 obj=$top/build/obj
 frags=("$top"/harness/config/*.config)
-if [ "${1:-}" = --debug ]; then
-	obj=$top/build/obj-debug
-	frags+=("$top/harness/debug.config")
-fi
+prepare=0
+for a in "$@"; do
+	case "$a" in
+	--debug) obj=$top/build/obj-debug; frags+=("$top/harness/debug.config") ;;
+	--prepare) prepare=1 ;;
+	*) echo "usage: kernel.sh [--debug] [--prepare]" >&2; exit 2 ;;
+	esac
+done
 jobs=${JOBS:-$(nproc)}
 
 die() { echo "kernel: $*" >&2; exit 1; }
@@ -52,6 +58,10 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.mk-config" 2>/dev/null)" != "$want
 	echo "$want" > "$obj/.mk-config"
 fi
 
+if [ $prepare = 1 ]; then
+	mk -j"$jobs" prepare || die "make prepare failed"
+	exit 0
+fi
 echo "kernel: building bzImage with $jobs jobs"
 mk -j"$jobs" bzImage || die "kernel build failed"
 mk headers >/dev/null || die "make headers failed"

@@ -128,12 +128,15 @@ int mk_pristine_restore(struct mk_instance *inst)
 
 	if (!inst->pristine)
 		return -ENOEXEC;
-	/* machine_kexec_prepare() made the control code page read-only. */
+	/*
+	 * machine_kexec_prepare() made the control code page read-only and
+	 * executable: NX first, then writable, as machine_kexec_cleanup()
+	 * does, so that the page is never writable and executable.
+	 */
 	code = (unsigned long)page_address(inst->image->control_code_page);
-	ret = set_memory_rw(code, 1);
-	if (ret)
-		return ret;
-	ret = mk_pristine_copy(inst->pristine, false);
+	ret = set_memory_nx(code, 1) ?: set_memory_rw(code, 1);
+	if (!ret)
+		ret = mk_pristine_copy(inst->pristine, false);
 	set_memory_rox(code, 1);
 	return ret;
 }

@@ -46,21 +46,39 @@ if "$h/export.sh" --check; then ok "series/ and the kernel files are what the mu
 else bad "series/ and the kernel files are what the multikernel branch exports"; fi
 
 # checkpatch --strict on each patch, as many at a time as there are
-# CPUs, counted in order.
+# CPUs, counted in order.  Its verdict depends only on the patch, the
+# options, checkpatch.pl and the files it reads (its spelling and struct
+# lists, MAINTAINERS): keyed by all of them, a verdict is kept outside the
+# checkout, as ccache keeps objects, and a patch that did not change is
+# not checked again (MK_CHECKPATCH_CACHE=none checks every one).
 cpd=$logs/checkpatch
+cpc=${MK_CHECKPATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/multikernel-checkpatch}
 rm -rf "$cpd"
 mkdir -p "$cpd"
+[ "$cpc" = none ] || mkdir -p "$cpc" || cpc=none
+cpinputs=$(cd "$tree" && cat Makefile scripts/checkpatch.pl scripts/spdxcheck.py scripts/spelling.txt \
+	   scripts/const_structs.checkpatch MAINTAINERS | sha256sum | cut -d' ' -f1)
 checkpatch() {
 	# MAINTAINERS is updated once, in the first patch, for every file of
 	# the series; later patches that add files would only repeat the
 	# "does MAINTAINERS need updating?" question.
-	local ignore=FILE_PATH_CHANGES out=$cpd/$(basename "$1")
+	local ignore=FILE_PATH_CHANGES out=$cpd/$(basename "$1") key
 	grep -q '^+++ b/MAINTAINERS' "$1" && ignore=
+	key=$( { echo "--strict --quiet --show-types ignore=$ignore $cpinputs"; cat "$1"; } |
+	      sha256sum | cut -d' ' -f1)
+	if [ "$cpc" != none ] && [ -f "$cpc/$key.rc" ]; then
+		cp "$cpc/$key" "$out" && cp "$cpc/$key.rc" "$out.rc" &&
+			touch "$out.cached" && return
+	fi
 	# Debian's python3 (python3-ply, python3-git) for spdxcheck.py,
 	# whatever python3 comes first in PATH.
 	(cd "$tree" && PATH=/usr/bin:$PATH scripts/checkpatch.pl --strict --quiet --show-types \
 		${ignore:+--ignore $ignore} "$1") > "$out" 2>&1
 	echo $? > "$out.rc"
+	if [ "$cpc" != none ]; then
+		cp "$out" "$cpc/$key.tmp$$" && mv "$cpc/$key.tmp$$" "$cpc/$key" &&
+			cp "$out.rc" "$cpc/$key.rc.tmp$$" && mv "$cpc/$key.rc.tmp$$" "$cpc/$key.rc"
+	fi
 }
 patches=()
 for p in "$top"/series/0*.patch; do
@@ -71,6 +89,7 @@ for p in "${patches[@]}"; do
 	checkpatch "$p" &
 done
 wait
+echo "check: checkpatch: $(ls "$cpd" | grep -c '\.cached$') of ${#patches[@]} verdicts from $cpc"
 for p in "${patches[@]}"; do
 	n=$(basename "$p")
 	if [ "$(cat "$cpd/$n.rc" 2>/dev/null)" = 0 ]; then

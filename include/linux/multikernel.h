@@ -97,6 +97,8 @@ bool arch_multikernel_is_instance(void);
 u32 arch_multikernel_hw_id(unsigned int cpu);
 int arch_multikernel_add_cpu(const struct multikernel_self *self,
 			     unsigned int cpu);
+bool arch_multikernel_cancel_add(const struct multikernel_self *self,
+				 unsigned int cpu);
 /* ... and in the instance, the CPU device hotplug lock held. */
 int arch_multikernel_cpu_add(u32 hw_id);
 int arch_multikernel_cpu_find(u32 hw_id);

@@ -67,7 +67,6 @@ int multikernel_reply(const struct multikernel_msg *req, const void *data,
 		return -EINVAL;
 	return mk_peer_try_send(req->from, &hdr, data);
 }
-EXPORT_SYMBOL_GPL(multikernel_reply);
 
 /**
  * mk_call_begin - send a request whose response @call will take
@@ -177,7 +176,6 @@ ssize_t multikernel_call(int peer, u32 type, const void *req, size_t req_len,
 	mk_peer_put(p);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(multikernel_call);
 
 /**
  * multikernel_ping - check that a peer answers
@@ -195,7 +193,6 @@ int multikernel_ping(int peer, unsigned long timeout)
 	ret = multikernel_call(peer, MK_MSG_PING, NULL, 0, NULL, 0, timeout);
 	return ret < 0 ? ret : 0;
 }
-EXPORT_SYMBOL_GPL(multikernel_ping);
 
 static void mk_ping_handler(const struct multikernel_msg *msg, void *priv)
 {

@@ -150,6 +150,25 @@ void mk_doorbell_destroy(struct mk_instance *inst)
 }
 
 /**
+ * mk_doorbell_cpu_leaves - take a CPU out of a running instance's CPUs
+ * @inst: the instance; mk_lock held
+ * @cpu:  one of @inst->cpus, which the host is about to stop and take
+ *
+ * The storm handler INITs @inst->cpus from interrupt context; it must
+ * not reach a CPU that the host has taken back.  disable_irq() waits for
+ * a handler that runs, so every INIT it sends has been sent before the
+ * host stops @cpu with proof (which sends its own INIT, startup IPI and
+ * INIT, and takes nothing without the CPU's answer in between).
+ */
+void mk_doorbell_cpu_leaves(struct mk_instance *inst, unsigned int cpu)
+{
+	lockdep_assert_held(&mk_lock);
+	disable_irq(inst->irq);
+	cpumask_clear_cpu(cpu, &inst->cpus);
+	enable_irq(inst->irq);
+}
+
+/**
  * mk_doorbell_start - a clean doorbell for the next start
  * @inst: an instance that does not execute; mk_lock held
  */

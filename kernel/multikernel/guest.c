@@ -52,7 +52,6 @@ int multikernel_instance_id(void)
 {
 	return mk_comm ? mk_self_id : 0;
 }
-EXPORT_SYMBOL_GPL(multikernel_instance_id);
 
 /* Our communication area, when we are an instance. */
 struct mk_comm *mk_guest_comm(void)

@@ -11,6 +11,8 @@
  *   fuzz S        for S seconds, random bytes at random places of the whole
  *                 communication area (header, console, both rings), and
  *                 a doorbell now and then
+ *   move_late MS  answer the host's next request to move a CPU in or out
+ *                 MS milliseconds late, after doing it
  *
  * and with multikernel.boot_msgs=N on its command line an instance sends N
  * (at most a ring's worth) messages to the host while it boots, before the
@@ -21,6 +23,7 @@
  * an instance's CPU fail as if the CPU never proved it stopped, without
  * trying: the instance then still runs, and is lost.
  */
+#include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/fault-inject.h>
@@ -75,6 +78,18 @@ static void mk_inject_garbage(struct mk_peer *host)
 	mk_peer_ring(host);
 }
 
+static atomic_t mk_move_late_ms = ATOMIC_INIT(0);
+
+/**
+ * mk_inject_move_late - how late to answer this CPU move
+ *
+ * Return: milliseconds, once per "move_late"; then 0.
+ */
+unsigned int mk_inject_move_late(void)
+{
+	return atomic_xchg(&mk_move_late_ms, 0);
+}
+
 static ssize_t mk_inject_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
@@ -98,6 +113,8 @@ static ssize_t mk_inject_write(struct file *file, const char __user *ubuf,
 		mk_inject_garbage(host);
 	} else if (sscanf(buf, "fuzz %u", &n) == 1 && n <= 600) {
 		mk_inject_fuzz(host, n);
+	} else if (sscanf(buf, "move_late %u", &n) == 1 && n <= 60000) {
+		atomic_set(&mk_move_late_ms, n);
 	} else if (sscanf(buf, "stall %u", &n) == 1 && n <= 60000) {
 		local_irq_disable();
 		for (i = 0; i < n; i++)

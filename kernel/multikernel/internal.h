@@ -392,6 +392,7 @@ int mk_doorbell_create(struct mk_instance *inst);
 void mk_doorbell_destroy(struct mk_instance *inst);
 void mk_doorbell_start(struct mk_instance *inst);
 void mk_doorbell_running(struct mk_instance *inst);
+void mk_doorbell_cpu_leaves(struct mk_instance *inst, unsigned int cpu);
 
 /* Fault injection (inject.c, CONFIG_MULTIKERNEL_DEBUG). */
 #if defined(CONFIG_MULTIKERNEL_DEBUG) && defined(CONFIG_FAULT_INJECTION)
@@ -400,6 +401,14 @@ bool mk_should_fail_stop(void);
 static inline bool mk_should_fail_stop(void)
 {
 	return false;
+}
+#endif
+#ifdef CONFIG_MULTIKERNEL_DEBUG
+unsigned int mk_inject_move_late(void);
+#else
+static inline unsigned int mk_inject_move_late(void)
+{
+	return 0;
 }
 #endif
 

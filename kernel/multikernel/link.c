@@ -140,7 +140,6 @@ int multikernel_link_send(struct multikernel_link *link, const void *data,
 		return -EMSGSIZE;
 	return mk_link_send(link, &hdr, data);
 }
-EXPORT_SYMBOL_GPL(multikernel_link_send);
 
 /**
  * multikernel_link_recv - take the next message of a channel's link
@@ -187,7 +186,6 @@ ssize_t multikernel_link_recv(struct multikernel_link *link, void *buf)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(multikernel_link_recv);
 
 /**
  * multikernel_link_done - a channel's consumer is done with a batch
@@ -204,7 +202,6 @@ bool multikernel_link_done(struct multikernel_link *link)
 		mk_peer_ring(link->peer);
 	return !mk_ring_idle(&link->rx);
 }
-EXPORT_SYMBOL_GPL(multikernel_link_done);
 
 /* Whether a send of @slots slots would find room, or fail at once. */
 bool mk_link_writable(struct multikernel_link *link, u32 slots)
@@ -231,7 +228,6 @@ bool multikernel_link_writable(struct multikernel_link *link)
 {
 	return mk_link_writable(link, MK_CHAIN_MAX);
 }
-EXPORT_SYMBOL_GPL(multikernel_link_writable);
 
 /**
  * multikernel_link_peer - who is at the other end
@@ -243,7 +239,6 @@ int multikernel_link_peer(const struct multikernel_link *link)
 {
 	return link->peer->id;
 }
-EXPORT_SYMBOL_GPL(multikernel_link_peer);
 
 /**
  * multikernel_link_vsock_cid - the AF_VSOCK address of the instance
@@ -255,19 +250,16 @@ u32 multikernel_link_vsock_cid(const struct multikernel_link *link)
 {
 	return READ_ONCE(link->peer->vsock_cid);
 }
-EXPORT_SYMBOL_GPL(multikernel_link_vsock_cid);
 
 void *multikernel_link_priv(const struct multikernel_link *link)
 {
 	return link->priv;
 }
-EXPORT_SYMBOL_GPL(multikernel_link_priv);
 
 void multikernel_link_set_priv(struct multikernel_link *link, void *priv)
 {
 	link->priv = priv;
 }
-EXPORT_SYMBOL_GPL(multikernel_link_set_priv);
 
 static struct multikernel_link *mk_chan_link(struct mk_peer *peer,
 					     const struct multikernel_channel *ch)
@@ -372,7 +364,6 @@ int multikernel_channel_register(struct multikernel_channel *ch)
 	mutex_unlock(&mk_channels_lock);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(multikernel_channel_register);
 
 /**
  * multikernel_is_instance - whether this kernel runs as an instance
@@ -383,4 +374,3 @@ bool multikernel_is_instance(void)
 {
 	return mk_guest_peer();
 }
-EXPORT_SYMBOL_GPL(multikernel_is_instance);

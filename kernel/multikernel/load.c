@@ -18,7 +18,6 @@
 #include <linux/multikernel.h>
 #include <linux/security.h>
 
-#include "../kexec_internal.h"
 #include "internal.h"
 
 /**

@@ -6,15 +6,26 @@
  * instance), sends it to the instance's park area, and asks the instance
  * to bring it up (MK_MSG_CPU_ADD).  Out: the host asks the instance to
  * take the CPU offline (MK_MSG_CPU_REMOVE), then stops it with proof and
- * brings it up in the host.  The instance answers 0 or -errno.  Whatever
- * goes wrong, a CPU that may still run the instance stays the instance's,
- * and one that was proven stopped is the host's: never both, never none.
+ * brings it up in the host.  The instance answers 0 or -errno; to a
+ * request for a CPU it does not have, -ENODEV.  Whatever goes wrong, a
+ * CPU that may still run the instance stays the instance's, and one that
+ * was proven stopped is the host's: never both, never none.
+ *
+ * A move in that gets no answer in time is not over in the instance: it
+ * may bring the CPU up later.  The host cancels it in the CPU's park
+ * slot, which works if the instance has not woken the CPU yet; else it
+ * asks for the CPU back, and the instance, which takes requests in
+ * order, answers that once the first is done.  Only then is the CPU
+ * stopped.  A move out that gets no answer leaves the CPU the instance's;
+ * a later "-N" takes it back, even if the instance gave it up meanwhile
+ * (-ENODEV).
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -28,7 +39,10 @@
 /* How long the instance may take to bring a CPU up or down. */
 #define MK_MOVE_TIMEOUT_MS	10000
 
-/* Ask the instance to take or give @cpu; 0, -ETIMEDOUT or -EREMOTEIO. */
+/*
+ * Ask the instance to take or give @cpu: 0 (done, or given up already),
+ * -ETIMEDOUT or -EREMOTEIO.
+ */
 static int mk_move_ask(struct mk_instance *inst, u32 type, unsigned int cpu)
 {
 	u32 hw_id = arch_multikernel_hw_id(cpu);
@@ -37,7 +51,8 @@ static int mk_move_ask(struct mk_instance *inst, u32 type, unsigned int cpu)
 
 	n = mk_peer_call(&inst->peer, type, &hw_id, sizeof(hw_id), &answer,
 			 sizeof(answer), msecs_to_jiffies(MK_MOVE_TIMEOUT_MS));
-	if (n == sizeof(answer) && !answer)
+	if (n == sizeof(answer) &&
+	    (!answer || (type == MK_MSG_CPU_REMOVE && answer == -ENODEV)))
 		return 0;
 	if (n == -ETIMEDOUT) {
 		pr_err("instance %d: no answer about CPU %u in %u ms\n",
@@ -87,7 +102,6 @@ static int mk_move_in(struct mk_instance *inst, unsigned int cpu)
 		return ret;
 
 	mk_self_of(inst, &self);
-	self.cpus = &inst->boot_cpus;
 	cpus_read_lock();
 	ret = arch_multikernel_add_cpu(&self, cpu);
 	cpus_read_unlock();
@@ -98,8 +112,16 @@ static int mk_move_in(struct mk_instance *inst, unsigned int cpu)
 		pr_info("instance %d: CPU %u moved in\n", inst->id, cpu);
 		return 0;
 	}
+	/* The instance may still bring it up: cancel, or ask for it back. */
+	if (ret == -ETIMEDOUT && !arch_multikernel_cancel_add(&self, cpu) &&
+	    mk_move_ask(inst, MK_MSG_CPU_REMOVE, cpu)) {
+		pr_err("instance %d: CPU %u may run it: it stays the instance's\n",
+		       inst->id, cpu);
+		cpumask_set_cpu(cpu, &inst->cpus);
+		return ret;
+	}
 
-	/* It may be on its way, parked, or woken after all. */
+	/* It may be on its way, parked, or woken and given up. */
 	err = mk_move_stop(inst, cpu);
 	if (err) {
 		cpumask_set_cpu(cpu, &inst->cpus);
@@ -120,10 +142,12 @@ static int mk_move_out(struct mk_instance *inst, unsigned int cpu)
 	ret = mk_move_ask(inst, MK_MSG_CPU_REMOVE, cpu);
 	if (ret)
 		return ret;
+	mk_doorbell_cpu_leaves(inst, cpu);
 	ret = mk_move_stop(inst, cpu);
-	if (ret)
+	if (ret) {
+		cpumask_set_cpu(cpu, &inst->cpus);
 		return ret;
-	cpumask_clear_cpu(cpu, &inst->cpus);
+	}
 	/* Given back, it comes up in the host. */
 	cpumask_set_cpu(cpu, &inst->was_online);
 	mk_cpus_give_back_one(inst, cpu);
@@ -142,7 +166,8 @@ static int mk_move_out(struct mk_instance *inst, unsigned int cpu)
  * MULTIKERNEL_INSTANCE_CPUS), -EXDEV (a thread of its core is online in
  * the host), -ENOSPC (its boot record does not name it), -EIO (it did not
  * reach the park area); -N: -ENXIO (not the instance's); both:
- * -ETIMEDOUT (no answer in time, or the CPU did not stop), -EREMOTEIO
+ * -ETIMEDOUT (no answer in time, or the CPU did not stop: the CPU stays
+ * where it may run, in the instance if it may have woken it), -EREMOTEIO
  * (the instance refused).
  */
 int mk_instance_move_cpu(int id, const char *buf)
@@ -230,12 +255,16 @@ static int mk_guest_cpu_remove(u32 hw_id)
 static void mk_guest_move_fn(struct work_struct *work)
 {
 	struct mk_move_req *req = container_of(work, struct mk_move_req, work);
+	unsigned int late;
 	s32 answer;
 
 	if (req->msg.type == MK_MSG_CPU_ADD)
 		answer = mk_guest_cpu_add(req->hw_id);
 	else
 		answer = mk_guest_cpu_remove(req->hw_id);
+	late = mk_inject_move_late();
+	if (late)
+		msleep(late);
 	multikernel_reply(&req->msg, &answer, sizeof(answer));
 	kfree(req);
 }

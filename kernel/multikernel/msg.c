@@ -74,7 +74,6 @@ int multikernel_register_handler(u32 type, multikernel_msg_handler_t fn,
 	mutex_unlock(&mk_handlers_lock);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(multikernel_register_handler);
 
 /**
  * multikernel_unregister_handler - stop receiving messages of one type
@@ -96,7 +95,6 @@ void multikernel_unregister_handler(u32 type)
 	synchronize_rcu();
 	kfree(h);
 }
-EXPORT_SYMBOL_GPL(multikernel_unregister_handler);
 
 static void mk_peer_dispatch(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
 			     const void *data)
@@ -466,4 +464,3 @@ int multikernel_send(int peer, u32 type, const void *data, size_t len,
 	mk_peer_put(p);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(multikernel_send);

@@ -14,7 +14,6 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
-#include "../kexec_internal.h"
 #include "internal.h"
 
 /*

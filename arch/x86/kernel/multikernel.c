@@ -263,10 +263,11 @@ static struct mk_park_slot *mk_park_slot(void *area, unsigned int n)
 
 /*
  * Fill the park area for a start: the loop, its descriptor tables and
- * page table, and the slots' APIC ids.
+ * page table, and a slot for each of @ids but the first (@nr_possible),
+ * in their order, as the boot record has them.
  */
 VISIBLE_IF_KUNIT int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids,
-				  u32 nr)
+				  u32 nr, u32 nr_possible)
 {
 	unsigned int i;
 	int ret;
@@ -277,11 +278,53 @@ VISIBLE_IF_KUNIT int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids,
 	if (ret)
 		return ret;
 	*(u64 *)(area + MK_PARK_CR3) = pa + MK_PARK_PGT;
-	for (i = 1; i < nr; i++)
+	*(u32 *)(area + MK_PARK_NR) = nr_possible - 1;
+	for (i = 1; i < nr_possible; i++)
 		mk_park_slot(area, i - 1)->apic_id = ids[i];
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_park_fill);
+
+/*
+ * The slot of the CPU with APIC id @apicid: the one the boot record gave
+ * it, as the area says, not as the host's CPUs of now would (a CPU may
+ * have been added since, or this host may not be the one that started
+ * the instance).  The instance can write the area: each field is read
+ * once, and the worst it gets is one of its own CPUs in the wrong slot.
+ */
+VISIBLE_IF_KUNIT int mk_park_find_slot(void *area, u32 apicid)
+{
+	u32 nr = min_t(u32, READ_ONCE(*(u32 *)(area + MK_PARK_NR)),
+		       MK_PARK_NR_SLOTS);
+	unsigned int n;
+
+	for (n = 0; n < nr; n++)
+		if (READ_ONCE(mk_park_slot(area, n)->apic_id) == apicid)
+			return n;
+	return -ENOSPC;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_park_find_slot);
+
+/*
+ * Ready slot @n for a CPU moved in: the move page table, the slot but
+ * its APIC id, and the slot the next CPU kicked takes.  Nothing else:
+ * the CPUs the instance has not woken run the loop, on its own tables.
+ */
+VISIBLE_IF_KUNIT int mk_park_move_prepare(void *area, phys_addr_t pa,
+					  unsigned int n)
+{
+	struct mk_park_slot *slot = mk_park_slot(area, n);
+	int ret;
+
+	ret = mk_park_pgt(area, pa, MK_PARK_MOVE_PGT, MK_PARK_END, true);
+	if (ret)
+		return ret;
+	memset(&slot->parked, 0,
+	       sizeof(*slot) - offsetof(struct mk_park_slot, parked));
+	WRITE_ONCE(*(u32 *)(area + MK_PARK_NEXT), n);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mk_park_move_prepare);
 
 /*
  * Wait until the CPU kicked into slot @n waits there, with no global
@@ -318,20 +361,22 @@ static int mk_park_cpus(const struct multikernel_self *self,
 	int ret = 0;
 
 	mk_apic_ids(self->cpus, ids, &nr, &nr_possible);
-	if (nr == 1)
+	/* No CPU to park now or to move in later. */
+	if (nr_possible == 1)
 		return 0;
 	if (WARN_ON_ONCE(mk_park_loop_end - mk_park_loop > MK_PARK_CR3))
 		return -EINVAL;
-	/* The loop's page table has no encryption bit. */
+	/* The loop's page table has no encryption bit: no moves either. */
 	if (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT))
-		return -EOPNOTSUPP;
+		return nr == 1 ? 0 : -EOPNOTSUPP;
 	if (!IS_ALIGNED(self->park_base, MULTIKERNEL_PARK_SIZE))
 		return -EINVAL;
 
+	/* Written once: CPUs parked now run it until the instance stops. */
 	area = memremap(self->park_base, MULTIKERNEL_PARK_SIZE, MEMREMAP_WB);
 	if (!area)
 		return -ENOMEM;
-	ret = mk_park_fill(area, self->park_base, ids, nr);
+	ret = mk_park_fill(area, self->park_base, ids, nr, nr_possible);
 	if (ret)
 		goto unmap;
 	for_each_cpu(cpu, self->cpus) {
@@ -410,14 +455,23 @@ u32 arch_multikernel_hw_id(unsigned int cpu)
 	return apic->cpu_present_to_apicid(cpu);
 }
 
+/* The park area of a running instance, to move a CPU in or out of it. */
+static void *mk_park_map(const struct multikernel_self *self)
+{
+	if (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT) ||
+	    !IS_ALIGNED(self->park_base, MULTIKERNEL_PARK_SIZE))
+		return NULL;
+	return memremap(self->park_base, MULTIKERNEL_PARK_SIZE, MEMREMAP_WB);
+}
+
 /**
  * arch_multikernel_add_cpu - send a CPU to a running instance's park area
- * @self: the instance as it was started: its CPUs then
+ * @self: the instance
  * @cpu:  a CPU the instance owns, offline in the host
  *
  * The CPU waits in the slot the instance's boot record gives it, until
- * the instance wakes it.  The head of the area and a page table are
- * written again: the instance may have written over them.
+ * the instance wakes it.  Only that slot and the move page table are
+ * written: CPUs the instance has not woken may run the rest.
  *
  * Context: as arch_multikernel_start(); the instance runs.
  *
@@ -430,48 +484,58 @@ u32 arch_multikernel_hw_id(unsigned int cpu)
 int arch_multikernel_add_cpu(const struct multikernel_self *self,
 			     unsigned int cpu)
 {
-	u32 ids[MULTIKERNEL_CPUS_MAX], nr, nr_possible;
-	u32 apicid = apic->cpu_present_to_apicid(cpu);
 	phys_addr_t pa = self->park_base;
-	struct mk_park_slot *slot;
-	unsigned int i;
 	void *area;
-	int ret;
+	int n, ret;
 
-	mk_apic_ids(self->cpus, ids, &nr, &nr_possible);
-	for (i = 1; i < nr_possible; i++)
-		if (ids[i] == apicid)
-			break;
-	if (i >= nr_possible)
-		return -ENOSPC;
 	if (cc_platform_has(CC_ATTR_HOST_MEM_ENCRYPT))
 		return -EOPNOTSUPP;
-	if (!IS_ALIGNED(pa, MULTIKERNEL_PARK_SIZE))
-		return -EINVAL;
-
-	area = memremap(pa, MULTIKERNEL_PARK_SIZE, MEMREMAP_WB);
+	area = mk_park_map(self);
 	if (!area)
 		return -ENOMEM;
-	mk_park_head(area, pa);
-	ret = mk_park_pgt(area, pa, MK_PARK_MOVE_PGT, MK_PARK_END, true);
+	n = mk_park_find_slot(area, apic->cpu_present_to_apicid(cpu));
+	ret = n < 0 ? n : mk_park_move_prepare(area, pa, n);
 	if (ret)
 		goto unmap;
-	*(u64 *)(area + MK_PARK_CR3) = pa + MK_PARK_MOVE_PGT;
-	slot = mk_park_slot(area, i - 1);
-	memset(slot, 0, sizeof(*slot));
-	slot->apic_id = apicid;
-	WRITE_ONCE(*(u32 *)(area + MK_PARK_NEXT), i - 1);
 
 	mk_boot.park_cr3 = pa + MK_PARK_MOVE_PGT;
 	mk_boot.park_loop = pa;
 	ret = mk_kick(cpu, mk_ap_park);
 	if (!ret)
-		ret = mk_park_wait(area, i - 1);
+		ret = mk_park_wait(area, n);
 	else if (ret == -ETIMEDOUT)
 		ret = -EIO;
 unmap:
 	memunmap(area);
 	return ret;
+}
+
+/**
+ * arch_multikernel_cancel_add - keep the instance from waking a CPU
+ * @self: the instance
+ * @cpu:  a CPU arch_multikernel_add_cpu() sent to it
+ *
+ * For a move the host gives up on: the CPU stays in the park loop, to be
+ * stopped, unless the instance woke it first (one compare-and-exchange
+ * on the slot's command decides, on both sides).
+ *
+ * Return: true if the instance will never wake the CPU; false if it
+ * woke it, or may have.
+ */
+bool arch_multikernel_cancel_add(const struct multikernel_self *self,
+				 unsigned int cpu)
+{
+	void *area = mk_park_map(self);
+	bool cancelled;
+	int n;
+
+	if (!area)
+		return false;
+	n = mk_park_find_slot(area, apic->cpu_present_to_apicid(cpu));
+	cancelled = n >= 0 &&
+		    !cmpxchg(&mk_park_slot(area, n)->command, 0, MK_PARK_CANCEL);
+	memunmap(area);
+	return cancelled;
 }
 
 /**

@@ -148,14 +148,18 @@ static int mk_wakeup_cpu(u32 apicid, unsigned long start_ip, unsigned int cpu)
 	if (ret)
 		return ret;
 	slot = mk_park_area + MK_PARK_SLOTS + (i - 1) * sizeof(*slot);
-	if (READ_ONCE(slot->apic_id) != apicid || !READ_ONCE(slot->parked) ||
-	    READ_ONCE(slot->command))
+	if (READ_ONCE(slot->apic_id) != apicid || !READ_ONCE(slot->parked))
 		return -EBUSY;
 
 	WRITE_ONCE(slot->cr3, __pa(mk_wakeup_pgd));
 	WRITE_ONCE(slot->vector, (unsigned long)secondary_startup_64);
-	/* Stores are ordered: the CPU sees the command last. */
-	WRITE_ONCE(slot->command, MK_PARK_WAKE);
+	/*
+	 * The CPU sees the command last (a locked instruction orders the
+	 * stores before it).  The host may have cancelled the move that
+	 * brought the CPU: then it is not ours to wake.
+	 */
+	if (cmpxchg(&slot->command, 0, MK_PARK_WAKE))
+		return -EBUSY;
 	for (i = 0; i < 1000; i++) {
 		if (READ_ONCE(slot->command) == MK_PARK_WOKEN)
 			return 0;

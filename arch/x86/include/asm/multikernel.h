@@ -18,14 +18,30 @@
  * physical address too), takes the slot's end as its stack and jumps to
  * @vector.
  *
+ * The host writes the area once, when it starts the instance: the loop,
+ * its tables and a slot for each CPU of the boot record but the first,
+ * in the boot record's order.  While the instance runs, CPUs that it has
+ * not woken (maxcpus=, say) run that loop: nothing writes it again, but
+ * the slot of a CPU being moved in, and the move page table.
+ *
  * A CPU moved into a running instance comes from the host's page table,
  * not through the image's relocate_kernel: mk_park_jump(), in the host's
  * text, loads a second page table (MK_PARK_MOVE_PGT) that maps the area
  * at its physical address and mk_park_jump() where the host has it, then
- * jumps to the loop.
+ * jumps to the loop, whose first instructions move it to the loop's own
+ * page table.  Only a CPU on its way in runs on the move page table, one
+ * at a time, so each move may build it anew (after a live update, the
+ * host's text is elsewhere).
+ *
+ * A move the host gives up on is cancelled in the slot: the host and the
+ * instance each write @command only with a compare-and-exchange over 0,
+ * so either the instance wakes the CPU or the CPU stays in the loop,
+ * where the host can stop it.
  */
 #define MK_PARK_CR3		0x800	/* u64, host: the loop's page table */
 #define MK_PARK_NEXT		0x808	/* u32, host: the slot of the CPU kicked */
+/* u32, host: slots named, one per CPU of the boot record but the first */
+#define MK_PARK_NR		0x80c
 #define MK_PARK_GDTR		0x810	/* host: the loop's GDT ... */
 #define MK_PARK_IDTR		0x820	/* ... and IDT */
 #define MK_PARK_GDT		0x840	/* null, 32-bit code, code (0x10), data */
@@ -43,13 +59,15 @@
 /* In a slot: */
 #define MK_SLOT_APICID		0	/* u32, host: the CPU's APIC id */
 #define MK_SLOT_PARKED		4	/* u32, CPU: 1 once it waits */
-#define MK_SLOT_COMMAND		8	/* u32, instance: MK_PARK_WAKE */
+/* u32, instance: MK_PARK_WAKE, or host: MK_PARK_CANCEL; each only over 0 */
+#define MK_SLOT_COMMAND		8
 #define MK_SLOT_CR3		16	/* u64, instance */
 #define MK_SLOT_VECTOR		24	/* u64, instance */
 #define MK_SLOT_CR4		32	/* u64, CPU: its CR4 as it waits */
 
 #define MK_PARK_WAKE		1
 #define MK_PARK_WOKEN		2
+#define MK_PARK_CANCEL		3	/* the loop never leaves: stop it */
 
 #ifndef __ASSEMBLER__
 #include <linux/types.h>
@@ -76,7 +94,10 @@ extern const u8 mk_park_jump_end[];
 #if IS_ENABLED(CONFIG_MULTIKERNEL_KUNIT_TEST)
 int mk_park_pgt(void *area, phys_addr_t pa, unsigned int pgt_off,
 		unsigned int pgt_end, bool text);
-int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr);
+int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr,
+		 u32 nr_possible);
+int mk_park_find_slot(void *area, u32 apicid);
+int mk_park_move_prepare(void *area, phys_addr_t pa, unsigned int n);
 #endif
 
 #ifdef CONFIG_MULTIKERNEL

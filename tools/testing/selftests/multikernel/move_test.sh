@@ -7,7 +7,9 @@
 # the workload goes on.  Every refused move changes nothing, and an
 # instance that does not answer leaves every CPU where it was: the host
 # gets back a CPU it was moving in, the instance keeps one it was asked
-# for.  Needs a host with CPUs 1-3 (QEMU -smp 4).
+# for.  An answer that comes late is not lost: the CPU ends up in one
+# kernel, running.  Moves do not disturb a CPU the instance has not woken
+# yet.  Needs a host with CPUs 1-3 (QEMU -smp 4).
 DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
 . "$DIR"/lib.sh
@@ -22,7 +24,7 @@ mk_snapshot
 LKDTM=/sys/kernel/debug/provoke-crash/DIRECT
 CPU=/sys/devices/system/cpu
 
-ktap_set_plan 6
+ktap_set_plan 9
 
 # sees ID CPUS N: the host lists CPUS for instance ID, which has N online.
 sees() {
@@ -48,9 +50,15 @@ working() {
 	return 1
 }
 
+# working_start ID: start a workload in instance ID (see working).
+working_start() {
+	mk_inside "$1" \
+		"sh -c 'while :; do :; done' >/dev/null 2>&1 & echo \$! > /tmp/work" >/dev/null
+}
+
 id=$(mk_spawn idle -s 2) && mk_wait_state "$id" running &&
 	console_wait "$id" "mk-instance: services up" || id=
-mk_inside "$id" "sh -c 'while :; do :; done' >/dev/null 2>&1 & echo \$! > /tmp/work" >/dev/null
+working_start "$id"
 
 ok=1
 [ -n "$id" ] && writes "move in" $MK/instances/"$id"/cpus +3 0 &&
@@ -108,6 +116,61 @@ if id=$(mk_spawn idle -s 2); then
 	mk_finish "$id" || ok=1
 fi
 mk_result "an instance that does not run takes no CPU" $ok
+
+# CPU 2 waits in the park area (maxcpus=1) while CPU 3 moves in and out:
+# the moves must not write the loop it runs, and it must still wake.
+ok=1
+if id=$(mk_spawn idle -s 1-2 maxcpus=1) && mk_wait_state "$id" running &&
+   console_wait "$id" "mk-instance: services up"; then
+	ok=0
+	for round in 1 2 3 4 5; do
+		writes "in, round $round" $MK/instances/"$id"/cpus +3 0 &&
+			writes "out, round $round" $MK/instances/"$id"/cpus -3 0 ||
+			{ ok=1; break; }
+	done
+	mk_inside "$id" "echo 1 > $CPU/cpu1/online" >/dev/null
+	sees "$id" 1-2 2 || ok=1
+	is "state" "$(mk_state "$id")" running || ok=1
+fi
+[ -n "$id" ] && { mk_finish "$id" || ok=1; }
+mk_result "moves leave a CPU parked since the start alone: it wakes after 5 rounds" $ok
+
+# inject_late ID MS: instance ID answers its next move MS ms late.
+inject_late() {
+	mk_inside "$1" "echo 'move_late $2' > /sys/kernel/debug/multikernel/inject && echo set" |
+		grep -q set
+}
+
+# The instance brings the CPU up but answers after the host's 10 s: the
+# host must not INIT a CPU the instance runs on, but ask for it back.
+ok=1
+if id=$(mk_spawn idle -s 2) && mk_wait_state "$id" running &&
+   console_wait "$id" "mk-instance: services up" && working_start "$id"; then
+	inject_late "$id" 13000 &&
+		writes "late in" $MK/instances/"$id"/cpus +3 ETIMEDOUT &&
+		host_cpu 3 1 && sees "$id" 2 1 && working "$id" &&
+		is "state" "$(mk_state "$id")" running && ok=0
+	if ! grep -aq "CPU [0-9]* (0x3) given back to the host" $MK/instances/"$id"/console; then
+		ktap_print_msg "the instance never gave CPU 3 back"
+		ok=1
+	fi
+fi
+[ -n "$id" ] && { mk_finish "$id" || ok=1; }
+mk_result "a move in answered late: the CPU comes back to the host, the instance runs on" $ok
+
+# The instance gives the CPU up but answers late: the CPU stays its own
+# until a second "-3", which it answers with "not mine", takes it back.
+ok=1
+if id=$(mk_spawn idle -s 2) && mk_wait_state "$id" running &&
+   console_wait "$id" "mk-instance: services up" && working_start "$id"; then
+	writes "in" $MK/instances/"$id"/cpus +3 0 && inject_late "$id" 13000 &&
+		writes "late out" $MK/instances/"$id"/cpus -3 ETIMEDOUT &&
+		host_cpu 3 0 && is "its CPUs" "$(cat $MK/instances/"$id"/cpus)" 2-3 &&
+		writes "out again" $MK/instances/"$id"/cpus -3 0 &&
+		host_cpu 3 1 && sees "$id" 2 1 && working "$id" && ok=0
+fi
+[ -n "$id" ] && { mk_finish "$id" || ok=1; }
+mk_result "a move out answered late: a second one takes the CPU back" $ok
 
 # Every CPU of the instance spins with interrupts off: it answers nothing.
 # The heartbeat timeout is raised so that it stays running meanwhile.

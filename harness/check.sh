@@ -187,6 +187,9 @@ launch halt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.final_instanc
 launch vsock mk.run=vsock_suite kunit.enable=0 multikernel_pool=512M@1G
 # SMT: two threads per core; an instance never shares a core with the host.
 launch -T smt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.tests=smt_test.sh
+# APIC ids above 255 (x2APIC, 128 cores a socket): smp_test.sh runs an
+# instance on the two CPUs with the highest ones, 256 and 391.
+launch -A apic mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.tests=smp_test.sh
 # Lockdown: no instance loads, with either syscall.
 launch lockdown mk.run=test kunit.enable=0 lockdown=integrity multikernel_pool=512M@1G \
 	mk.tests=lockdown_test.sh
@@ -256,6 +259,10 @@ if booted vsock; then
 		--expect 'host server, instance client' --expect 'instance server, host client'
 fi
 booted smt && ksft smt
+if booted apic; then
+	ksft apic
+	log_has apic "CPUs 4-5 have APIC ids 256 391"
+fi
 booted lockdown && ksft lockdown
 booted disabled && ksft disabled --skip '# SKIP kexec_load_disabled is set'
 if booted nopool; then

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the harness kernel and initramfs in QEMU.
-#   harness/qemu.sh [-t SECONDS] [-i] [-x] [-d] [-T] NAME [KERNEL-ARGS...]
+#   harness/qemu.sh [-t SECONDS] [-i] [-x] [-d] [-T] [-A] NAME [KERNEL-ARGS...]
 # -i: interactive, console on this terminal (for mk.run=shell).
 # -d: boot the debug kernel (harness/kernel.sh --debug) as the host; its
 #     instances run the normal kernel, the one in the initramfs.
@@ -10,6 +10,9 @@
 #     which QEMU 10 offers under TCG; without it Linux stays in xAPIC mode.
 # -T: SMT: two cores of two threads each (the firmware's ACPI MADT lists
 #     every thread).
+# -A: APIC ids above 255 (implies -x): 4 sockets of 128 cores, CPUs 0-3 on
+#     the first, CPUs 4 and 5 added at APIC ids 256 and 391 (the last
+#     socket's core 7): 6 CPUs present out of 512 possible.
 # Otherwise the first serial port (host console) goes to build/logs/NAME.log
 # and the second (instances' UART with mk.instance_uart=1, a debugging aid)
 # to build/logs/NAME.ttyS1.log.
@@ -32,19 +35,24 @@ x2apic=0
 # sockets=4: SeaBIOS lists only the first CPU of each package in its MP
 # table, which a kernel without ACPI reads.
 smp=4,sockets=4,cores=1,threads=1
+extra=()
 
-while getopts "t:ixdT" o; do
+while getopts "t:ixdTA" o; do
 	case $o in
 	t) timeout=$OPTARG ;;
 	i) interactive=1 ;;
 	x) x2apic=1 ;;
 	d) bz=$top/build/obj-debug/arch/x86/boot/bzImage ;;
 	T) smp=4,sockets=2,cores=1,threads=2 ;;
+	A) x2apic=1
+	   smp=4,sockets=4,cores=128,threads=1,maxcpus=512
+	   extra=(-device max-x86_64-cpu,socket-id=2,core-id=0,thread-id=0
+		  -device max-x86_64-cpu,socket-id=3,core-id=7,thread-id=0) ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-name=${1:?usage: qemu.sh [-t SECONDS] [-i] [-x] [-d] [-T] NAME [KERNEL-ARGS...]}
+name=${1:?usage: qemu.sh [-t SECONDS] [-i] [-x] [-d] [-T] [-A] NAME [KERNEL-ARGS...]}
 shift
 
 [ -f "$bz" ] || { echo "qemu: $bz missing (run: make kernel)" >&2; exit 2; }
@@ -54,7 +62,7 @@ mkdir -p "$logs"
 machine=(-M pc -cpu max)
 [ $x2apic = 1 ] && machine=(-M q35 -cpu max,+x2apic
 			    -device intel-iommu,intremap=on,eim=on)
-base=(qemu-system-x86_64 "${machine[@]}" -smp "$smp" -m 2G -no-reboot
+base=(qemu-system-x86_64 "${machine[@]}" -smp "$smp" "${extra[@]}" -m 2G -no-reboot
       -kernel "$bz" -initrd "$initrd" -display none -monitor none)
 
 # The probe's answer is kept in build/logs/accel: a probe that hangs costs

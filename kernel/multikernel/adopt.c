@@ -136,6 +136,8 @@ static int __init mk_adopt_one(const struct mk_handover_instance *rec)
 	inst = kzalloc_obj(*inst, GFP_KERNEL);
 	if (!inst)
 		return -ENOMEM;
+	mk_sysfs_init_instance(inst);
+	mutex_init(&inst->lock);
 	inst->id = rec->id;
 	inst->vsock_cid = rec->vsock_cid;
 	inst->recovery = rec->recovery;

@@ -120,6 +120,7 @@ struct mk_console_ring {
  *                arch_multikernel_ring_doorbell()); changes when the host
  *                moves the instance's interrupt to another CPU
  * @vsock_cid:    by the host: the instance's AF_VSOCK address
+ * @cpus_online:  by the instance: its CPUs online, updated with @heartbeat
  * @host_heartbeat: incremented by the host each time it looks at the
  *                instance, at least every MK_HEARTBEAT_MS
  * @host_epoch:   by the host: host kernels the instance was handed over to
@@ -139,6 +140,7 @@ struct mk_comm {
 	u64 uptime_ms;
 	u64 doorbell;
 	u32 vsock_cid;
+	u32 cpus_online;
 	u64 host_heartbeat;
 	u32 host_epoch;
 	u32 host_away_ms;

@@ -166,16 +166,16 @@ int mk_cpus_check(const struct cpumask *cpus)
 }
 
 /**
- * mk_cpus_take - take an instance's CPUs from the host
+ * mk_cpus_take - own an instance's CPUs
  * @inst: the instance being created, its CPUs checked; mk_lock held
  *
- * Owns the CPUs first, so nothing can online them (or a thread of their
- * cores) once they are down, and the hotplug code stops IPI broadcasts
- * (arch_smt_update()); then takes the online ones offline.
+ * Owns the CPUs, so nothing can online them (or a thread of their cores)
+ * once they are down, and the hotplug code stops IPI broadcasts
+ * (arch_smt_update()); mk_cpus_offline() then takes them down, without
+ * mk_lock.
  *
- * Return: 0, -EXDEV (a thread of a core came online since the check), or
- * the error from taking a CPU offline.  On error the CPUs are the host's
- * again, as they were.
+ * Return: 0, or -EXDEV (a thread of a core came online since the check):
+ * then nothing changed.
  */
 int mk_cpus_take(struct mk_instance *inst)
 {
@@ -191,15 +191,27 @@ int mk_cpus_take(struct mk_instance *inst)
 		cpumask_or(&mk_owned_cpus, &mk_owned_cpus, &inst->cpus);
 	cpumask_and(&inst->was_online, &inst->cpus, cpu_online_mask);
 	cpus_read_unlock();
-	if (ret)
-		return ret;
+	return ret;
+}
 
+/**
+ * mk_cpus_offline - take an instance's CPUs offline in the host
+ * @inst: the instance being created, its CPUs owned; @inst->lock held
+ *
+ * Return: 0, or the error from taking a CPU offline; then
+ * mk_cpus_give_back() brings back up those that went down.
+ */
+int mk_cpus_offline(struct mk_instance *inst)
+{
+	unsigned int cpu;
+	int ret;
+
+	lockdep_assert_held(&inst->lock);
 	for_each_cpu(cpu, &inst->was_online) {
 		ret = remove_cpu(cpu);
 		if (ret) {
 			pr_err("instance %d: cannot take CPU %u offline: %d\n",
 			       inst->id, cpu, ret);
-			mk_cpus_give_back(inst);
 			return ret;
 		}
 	}
@@ -207,7 +219,7 @@ int mk_cpus_take(struct mk_instance *inst)
 	return 0;
 }
 
-/* Bring @cpu up again if it was online before @inst took it; mk_lock held. */
+/* Bring @cpu up again if it was online before @inst took it. */
 static void mk_cpu_give_back(struct mk_instance *inst, unsigned int cpu)
 {
 	unsigned int sibling;
@@ -215,12 +227,15 @@ static void mk_cpu_give_back(struct mk_instance *inst, unsigned int cpu)
 
 	if (!cpumask_test_cpu(cpu, &inst->was_online) || cpu_online(cpu))
 		return;
+	mutex_lock(&mk_lock);
 	sibling = mk_core_sibling(cpu, &mk_owned_cpus);
+	mutex_unlock(&mk_lock);
 	if (sibling < nr_cpu_ids) {
 		pr_info("instance %d: CPU %u stays offline: its core's CPU %u belongs to an instance\n",
 			inst->id, cpu, sibling);
 		return;
 	}
+	/* An instance that owns a thread of its core meanwhile: -EBUSY. */
 	ret = add_cpu(cpu);
 	if (ret)
 		pr_err("instance %d: cannot bring CPU %u back online: %d\n",
@@ -229,7 +244,7 @@ static void mk_cpu_give_back(struct mk_instance *inst, unsigned int cpu)
 
 /**
  * mk_cpus_give_back - give an instance's CPUs back to the host
- * @inst: an instance none of whose CPUs executes it; mk_lock held
+ * @inst: an instance none of whose CPUs executes it; @inst->lock held
  *
  * The CPUs that were online before are brought up again, but for one
  * whose core's other thread still belongs to an instance.
@@ -238,8 +253,10 @@ void mk_cpus_give_back(struct mk_instance *inst)
 {
 	unsigned int cpu;
 
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
+	mutex_lock(&mk_lock);
 	cpumask_andnot(&mk_owned_cpus, &mk_owned_cpus, &inst->cpus);
+	mutex_unlock(&mk_lock);
 	for_each_cpu(cpu, &inst->was_online)
 		mk_cpu_give_back(inst, cpu);
 	arch_smt_update();
@@ -247,21 +264,29 @@ void mk_cpus_give_back(struct mk_instance *inst)
 
 /**
  * mk_cpus_take_one - take one more CPU from the host for an instance
- * @inst: the instance; mk_lock held
- * @cpu:  a present CPU no instance owns, not the boot CPU
+ * @inst: the instance; @inst->lock held
+ * @cpu:  a present CPU, not the boot CPU
  *
- * Return: 0; -EXDEV (a thread of its core is online in the host), or the
- * error from taking it offline.  On error it is the host's, as it was.
+ * Return: 0; -EBUSY (an instance owns it), -EXDEV (a thread of its core
+ * is online in the host), or the error from taking it offline.  On error
+ * it is the host's, as it was.
  */
 int mk_cpus_take_one(struct mk_instance *inst, unsigned int cpu)
 {
-	unsigned int sibling;
-	int ret;
+	unsigned int sibling = nr_cpu_ids;
+	int ret = 0;
 
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
+	mutex_lock(&mk_lock);
 	cpus_read_lock();
-	sibling = mk_host_sibling(cpu, cpumask_of(cpu));
-	if (sibling == nr_cpu_ids) {
+	if (mk_cpu_is_owned(cpu)) {
+		ret = -EBUSY;
+	} else {
+		sibling = mk_host_sibling(cpu, cpumask_of(cpu));
+		if (sibling < nr_cpu_ids)
+			ret = -EXDEV;
+	}
+	if (!ret) {
 		cpumask_set_cpu(cpu, &mk_owned_cpus);
 		if (cpu_online(cpu))
 			cpumask_set_cpu(cpu, &inst->was_online);
@@ -269,18 +294,21 @@ int mk_cpus_take_one(struct mk_instance *inst, unsigned int cpu)
 			cpumask_clear_cpu(cpu, &inst->was_online);
 	}
 	cpus_read_unlock();
-	if (sibling < nr_cpu_ids) {
+	mutex_unlock(&mk_lock);
+	if (ret == -EXDEV)
 		pr_info("CPU %u shares its core with host CPU %u: take that offline first\n",
 			cpu, sibling);
-		return -EXDEV;
-	}
+	if (ret)
+		return ret;
 
 	if (cpumask_test_cpu(cpu, &inst->was_online)) {
 		ret = remove_cpu(cpu);
 		if (ret) {
 			pr_err("instance %d: cannot take CPU %u offline: %d\n",
 			       inst->id, cpu, ret);
+			mutex_lock(&mk_lock);
 			cpumask_clear_cpu(cpu, &mk_owned_cpus);
+			mutex_unlock(&mk_lock);
 			return ret;
 		}
 	}
@@ -290,15 +318,17 @@ int mk_cpus_take_one(struct mk_instance *inst, unsigned int cpu)
 
 /**
  * mk_cpus_give_back_one - give one CPU of an instance back to the host
- * @inst: the instance; mk_lock held
+ * @inst: the instance; @inst->lock held
  * @cpu:  its CPU, proven not to execute it, no longer in @inst->cpus
  *
  * The CPU comes up in the host if it was online when the instance took it.
  */
 void mk_cpus_give_back_one(struct mk_instance *inst, unsigned int cpu)
 {
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
+	mutex_lock(&mk_lock);
 	cpumask_clear_cpu(cpu, &mk_owned_cpus);
+	mutex_unlock(&mk_lock);
 	mk_cpu_give_back(inst, cpu);
 	cpumask_clear_cpu(cpu, &inst->was_online);
 	arch_smt_update();

@@ -151,7 +151,7 @@ void mk_doorbell_destroy(struct mk_instance *inst)
 
 /**
  * mk_doorbell_cpu_leaves - take a CPU out of a running instance's CPUs
- * @inst: the instance; mk_lock held
+ * @inst: the instance; @inst->lock held
  * @cpu:  one of @inst->cpus, which the host is about to stop and take
  *
  * The storm handler INITs @inst->cpus from interrupt context; it must
@@ -162,7 +162,7 @@ void mk_doorbell_destroy(struct mk_instance *inst)
  */
 void mk_doorbell_cpu_leaves(struct mk_instance *inst, unsigned int cpu)
 {
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
 	disable_irq(inst->irq);
 	cpumask_clear_cpu(cpu, &inst->cpus);
 	enable_irq(inst->irq);
@@ -170,11 +170,11 @@ void mk_doorbell_cpu_leaves(struct mk_instance *inst, unsigned int cpu)
 
 /**
  * mk_doorbell_start - a clean doorbell for the next start
- * @inst: an instance that does not execute; mk_lock held
+ * @inst: an instance that does not execute; @inst->lock held
  */
 void mk_doorbell_start(struct mk_instance *inst)
 {
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
 	WRITE_ONCE(inst->comm->doorbell, READ_ONCE(inst->doorbell));
 	inst->storm_end = jiffies;
 	if (inst->storm) {

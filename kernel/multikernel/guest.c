@@ -158,6 +158,7 @@ static void mk_heartbeat_tick(struct timer_list *t)
 			stuck, MK_CPU_SILENT_MS);
 	silent = stuck;
 
+	WRITE_ONCE(mk_comm->cpus_online, num_online_cpus());
 	WRITE_ONCE(mk_comm->uptime_ms, ktime_get_boottime_ns() / NSEC_PER_MSEC);
 	mk_host_tick();
 	if (stuck == UINT_MAX)

@@ -49,7 +49,7 @@ static const char *mk_handover_refusal(const struct kimage *image)
 	return NULL;
 }
 
-/* Whether a running @inst answers a ping.  mk_lock held. */
+/* Whether a running @inst answers a ping.  @inst->lock held. */
 static bool mk_handover_answers(struct mk_instance *inst)
 {
 	return mk_peer_call(&inst->peer, MK_MSG_PING, NULL, 0, NULL, 0,
@@ -71,34 +71,36 @@ int multikernel_host_kexec_check(void)
 {
 	const char *why = NULL;
 	struct mk_instance *inst;
-	unsigned long id;
 	int n = 0;
 
 	if (!mk_kexec_trylock())
 		return -EBUSY;
-	mutex_lock(&mk_lock);
-	xa_for_each(&mk_instances, id, inst) {
-		if (!mk_instance_executing(inst))
-			continue;
-		why = mk_handover_refusal(kexec_image);
-		if (!why && ++n > MK_HANDOVER_MAX)
-			why = "more instances run than one handover carries";
-		if (!why && inst->state != MK_STATE_RUNNING)
-			why = "it is not running";
-		if (!why && !mk_handover_answers(inst))
-			why = "it does not answer";
+	for (inst = mk_instance_next(NULL); inst;
+	     inst = mk_instance_next(inst)) {
+		mutex_lock(&inst->lock);
+		if (!inst->gone && mk_instance_executing(inst)) {
+			why = mk_handover_refusal(kexec_image);
+			if (!why && ++n > MK_HANDOVER_MAX)
+				why = "more instances run than one handover carries";
+			if (!why && inst->state != MK_STATE_RUNNING)
+				why = "it is not running";
+			if (!why && !mk_handover_answers(inst))
+				why = "it does not answer";
+		}
+		mutex_unlock(&inst->lock);
 		if (why)
 			break;
 	}
-	mutex_unlock(&mk_lock);
 	mk_kexec_unlock();
 	if (!why)
 		return 0;
-	pr_warn("host kexec refused: instance %lu executes and %s\n", id, why);
+	pr_warn("host kexec refused: instance %d executes and %s\n", inst->id,
+		why);
+	kobject_put(&inst->kobj);
 	return -EBUSY;
 }
 
-/* Record @inst, which rings nothing any more, in @ho.  mk_lock held. */
+/* Record @inst, which rings nothing any more, in @ho.  @inst->lock held. */
 static void mk_handover_record(struct mk_handover *ho, struct mk_instance *inst)
 {
 	struct mk_handover_instance *rec = &ho->inst[ho->nr++];
@@ -165,6 +167,44 @@ static struct mk_handover *mk_handover_blob(void)
 	return ho;
 }
 
+/*
+ * Hand @inst over in *@ho (made on first use) if it runs, unless @why.
+ * @inst->lock held.  Return: 0, or -ENOMEM (no blob) or -ENOSPC (the
+ * blob is full) to stop.
+ */
+static int mk_handover_one(struct mk_handover **ho, struct mk_instance *inst,
+			   const char *why)
+{
+	ssize_t ret;
+
+	mk_instance_refresh(inst);
+	if (inst->state != MK_STATE_RUNNING)
+		return 0;
+	if (why) {
+		pr_warn("instance %d: not handed over: %s\n", inst->id, why);
+		return 0;
+	}
+	if (!*ho)
+		*ho = mk_handover_blob();
+	if (!*ho)
+		return -ENOMEM;
+	ret = mk_peer_call(&inst->peer, MK_MSG_HOST_AWAY, NULL, 0, NULL, 0,
+			   msecs_to_jiffies(MK_HANDOVER_ANSWER_MS));
+	if (ret < 0) {
+		pr_warn("instance %d: not handed over: no answer (%zd)\n",
+			inst->id, ret);
+		return 0;
+	}
+	mk_handover_record(*ho, inst);
+	/* It runs on, for the next kernel: nothing here may touch it. */
+	inst->gone = true;
+	mutex_lock(&mk_lock);
+	xa_erase(&mk_instances, inst->id);
+	mutex_unlock(&mk_lock);
+	pr_info("instance %d: handed over to the next kernel\n", inst->id);
+	return (*ho)->nr == MK_HANDOVER_MAX ? -ENOSPC : 0;
+}
+
 /**
  * mk_handover_freeze - hand the running instances to the kernel kexec runs
  *
@@ -179,38 +219,20 @@ void mk_handover_freeze(void)
 	const char *why = mk_handover_refusal(kexec_image);
 	struct mk_handover *ho = NULL;
 	struct mk_instance *inst;
-	unsigned long id;
-	ssize_t ret;
+	int ret;
 
-	mutex_lock(&mk_lock);
-	mk_host_going_down = true;
-	xa_for_each(&mk_instances, id, inst) {
-		mk_instance_refresh(inst);
-		if (inst->state != MK_STATE_RUNNING)
-			continue;
-		if (why) {
-			pr_warn("instance %lu: not handed over: %s\n", id, why);
-			continue;
-		}
-		if (!ho)
-			ho = mk_handover_blob();
-		if (!ho)
+	WRITE_ONCE(mk_host_going_down, true);
+	for (inst = mk_instance_next(NULL); inst;
+	     inst = mk_instance_next(inst)) {
+		mutex_lock(&inst->lock);
+		ret = inst->gone ? 0 : mk_handover_one(&ho, inst, why);
+		mutex_unlock(&inst->lock);
+		if (ret) {
+			kobject_put(&inst->kobj);
 			break;
-		ret = mk_peer_call(&inst->peer, MK_MSG_HOST_AWAY, NULL, 0,
-				   NULL, 0, msecs_to_jiffies(MK_HANDOVER_ANSWER_MS));
-		if (ret < 0) {
-			pr_warn("instance %lu: not handed over: no answer (%zd)\n",
-				id, ret);
-			continue;
 		}
-		mk_handover_record(ho, inst);
-		xa_erase(&mk_instances, id);
-		pr_info("instance %lu: handed over to the next kernel\n", id);
-		if (ho->nr == MK_HANDOVER_MAX)
-			break;
 	}
 	/* Valid once complete: the next kernel checks this first. */
 	if (ho)
 		ho->magic = MK_HANDOVER_MAGIC;
-	mutex_unlock(&mk_lock);
 }

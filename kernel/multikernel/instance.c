@@ -9,6 +9,7 @@
 #include <linux/cpumask.h>
 #include <linux/ctype.h>
 #include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/ioport.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -29,7 +30,10 @@
 #include "../kexec_internal.h"
 #include "internal.h"
 
-/* Serialises instance creation, destruction and state changes. */
+/*
+ * The id space, the CPUs instances own and the vsock addresses; held for
+ * no wait.  Each instance has its own lock for its state.
+ */
 DEFINE_MUTEX(mk_lock);
 /* Start and destroy wait for each other here, not on the kexec lock. */
 static DEFINE_MUTEX(mk_kexec_users);
@@ -102,19 +106,20 @@ static bool mk_state_connected(enum mk_state state)
 }
 
 /*
- * Caller holds mk_lock; userspace polls the state file.  Messages flow
- * from running until the instance stops, crashes or is killed.
+ * Caller holds @inst->lock; userspace polls the state file.  Messages
+ * flow from running until the instance stops, crashes or is killed.
  */
 void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
 {
 	bool was = mk_state_connected(inst->state);
 
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
 	if (inst->state == state)
 		return;
 	if (state == MK_STATE_RUNNING && inst->state == MK_STATE_STARTING)
 		inst->boot_ns = ktime_get_boottime_ns() - inst->started;
-	WRITE_ONCE(inst->state, state);
+	/* Pairs with heartbeat_age_ms_show(): @beat_time is set first. */
+	smp_store_release(&inst->state, state);
 	if (state == MK_STATE_CRASHED || state == MK_STATE_HUNG)
 		mk_recovery_crashed(inst);
 	if (!was && mk_state_connected(state)) {
@@ -133,7 +138,8 @@ void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
  * Whether the instance's CPU may be running its kernel, after taking what
  * the instance reported (mk_instance_refresh()).  Stopped and crashed
  * instances have parked and were reset: the host can take the CPU back
- * with INIT.  A lost instance's CPU may still run it.  Caller holds mk_lock.
+ * with INIT.  A lost instance's CPU may still run it.  Caller holds
+ * @inst->lock.
  */
 bool mk_instance_executing(struct mk_instance *inst)
 {
@@ -148,18 +154,27 @@ bool mk_instance_executing(struct mk_instance *inst)
 /**
  * mk_instances_refresh - take what every started instance reported
  *
- * Return: whether any instance may be executing.
+ * An instance whose lock is held is in the middle of an operation, which
+ * takes its reports itself: it is looked at next time, so that one
+ * instance's wait holds up no other.
+ *
+ * Return: whether any instance may be executing, or was busy.
  */
 bool mk_instances_refresh(void)
 {
 	struct mk_instance *inst;
-	unsigned long id;
 	bool any = false;
 
-	mutex_lock(&mk_lock);
-	xa_for_each(&mk_instances, id, inst)
-		any |= mk_instance_executing(inst);
-	mutex_unlock(&mk_lock);
+	for (inst = mk_instance_next(NULL); inst;
+	     inst = mk_instance_next(inst)) {
+		if (!mutex_trylock(&inst->lock)) {
+			any = true;
+			continue;
+		}
+		if (!inst->gone)
+			any |= mk_instance_executing(inst);
+		mutex_unlock(&inst->lock);
+	}
 	return any;
 }
 
@@ -186,11 +201,81 @@ void mk_kexec_unlock(void)
 	mutex_unlock(&mk_kexec_users);
 }
 
-/* Caller holds mk_lock. */
-struct mk_instance *mk_instance_find(int id)
+/**
+ * mk_instance_lock - find an instance and take its lock
+ * @id: the instance
+ *
+ * Context: process context, no instance's lock held.  The lock may be
+ * held for seconds by an operation that waits on this instance.
+ *
+ * Return: the instance, referenced and locked, or NULL when there is
+ * none; release it with mk_instance_unlock().
+ */
+struct mk_instance *mk_instance_lock(int id)
 {
-	lockdep_assert_held(&mk_lock);
-	return xa_load(&mk_instances, id);
+	struct mk_instance *inst;
+
+	mutex_lock(&mk_lock);
+	inst = id > 0 ? xa_load(&mk_instances, id) : NULL;
+	if (inst)
+		kobject_get(&inst->kobj);
+	mutex_unlock(&mk_lock);
+	if (!inst)
+		return NULL;
+	mutex_lock(&inst->lock);
+	if (!inst->gone)
+		return inst;
+	mk_instance_unlock(inst);
+	return NULL;
+}
+
+void mk_instance_unlock(struct mk_instance *inst)
+{
+	mutex_unlock(&inst->lock);
+	kobject_put(&inst->kobj);
+}
+
+/**
+ * mk_instance_lock_kexec - take the kexec lock, then an instance's lock
+ * @id: the instance
+ *
+ * For start and destroy, which use the image that loads set up; release
+ * with mk_kexec_unlock() and mk_instance_unlock().
+ *
+ * Return: the instance, or ERR_PTR(-EBUSY) (a kexec load is in
+ * progress) or ERR_PTR(-ENOENT).
+ */
+struct mk_instance *mk_instance_lock_kexec(int id)
+{
+	struct mk_instance *inst;
+
+	if (!mk_kexec_trylock())
+		return ERR_PTR(-EBUSY);
+	inst = mk_instance_lock(id);
+	if (inst)
+		return inst;
+	mk_kexec_unlock();
+	return ERR_PTR(-ENOENT);
+}
+
+/*
+ * The instance after @prev (NULL: the first), referenced, not locked;
+ * @prev is released.  One added meanwhile may be missed.  A loop that
+ * stops early drops the last one with kobject_put().
+ */
+struct mk_instance *mk_instance_next(struct mk_instance *prev)
+{
+	unsigned long id = prev ? prev->id + 1 : 0;
+	struct mk_instance *inst;
+
+	mutex_lock(&mk_lock);
+	inst = xa_find(&mk_instances, &id, ULONG_MAX, XA_PRESENT);
+	if (inst)
+		kobject_get(&inst->kobj);
+	mutex_unlock(&mk_lock);
+	if (prev)
+		kobject_put(&prev->kobj);
+	return inst;
 }
 
 /**
@@ -227,20 +312,21 @@ void mk_instance_peer_put(struct mk_peer *peer)
 static int mk_instances_busy(const char *what)
 {
 	struct mk_instance *inst;
-	unsigned long id;
-	int ret = 0;
+	bool busy;
 
-	mutex_lock(&mk_lock);
-	xa_for_each(&mk_instances, id, inst) {
-		if (mk_instance_executing(inst)) {
-			pr_warn("host %s refused: instance %lu executes\n",
-				what, id);
-			ret = -EBUSY;
-			break;
+	for (inst = mk_instance_next(NULL); inst;
+	     inst = mk_instance_next(inst)) {
+		mutex_lock(&inst->lock);
+		busy = !inst->gone && mk_instance_executing(inst);
+		mutex_unlock(&inst->lock);
+		if (busy) {
+			pr_warn("host %s refused: instance %d executes\n",
+				what, inst->id);
+			kobject_put(&inst->kobj);
+			return -EBUSY;
 		}
 	}
-	mutex_unlock(&mk_lock);
-	return ret;
+	return 0;
 }
 
 /*
@@ -269,24 +355,24 @@ static struct notifier_block mk_pm_nb = {
 /* How long the host's reboot waits for its instances to stop. */
 #define MK_REBOOT_STOP_MS	5000
 
-/* Set once the host reboots, halts or powers off; under mk_lock. */
+/* Set once the host reboots, halts or powers off; read by starts. */
 bool mk_host_going_down;
 
 /* Ask every running instance to stop; whether any was. */
 static bool mk_reboot_ask(void)
 {
 	struct mk_instance *inst;
-	unsigned long id;
 	bool any = false;
 
-	mutex_lock(&mk_lock);
 	/* Nothing starts from now on (a restart, a recovery). */
-	mk_host_going_down = true;
-	xa_for_each(&mk_instances, id, inst) {
-		inst->host_down = !mk_instance_stop_locked(inst);
+	WRITE_ONCE(mk_host_going_down, true);
+	for (inst = mk_instance_next(NULL); inst;
+	     inst = mk_instance_next(inst)) {
+		mutex_lock(&inst->lock);
+		inst->host_down = !inst->gone && !mk_instance_stop_locked(inst);
 		any |= inst->host_down;
+		mutex_unlock(&inst->lock);
 	}
-	mutex_unlock(&mk_lock);
 	return any;
 }
 
@@ -294,13 +380,15 @@ static bool mk_reboot_ask(void)
 static bool mk_reboot_waiting(void)
 {
 	struct mk_instance *inst;
-	unsigned long id;
 	bool any = false;
 
-	mutex_lock(&mk_lock);
-	xa_for_each(&mk_instances, id, inst)
-		any |= inst->host_down && mk_instance_executing(inst);
-	mutex_unlock(&mk_lock);
+	for (inst = mk_instance_next(NULL); inst;
+	     inst = mk_instance_next(inst)) {
+		mutex_lock(&inst->lock);
+		any |= !inst->gone && inst->host_down &&
+		       mk_instance_executing(inst);
+		mutex_unlock(&inst->lock);
+	}
 	return any;
 }
 
@@ -318,7 +406,6 @@ static int mk_reboot_notify(struct notifier_block *nb, unsigned long action,
 			   action == SYS_HALT ? "halt" : "restart";
 	unsigned long end = jiffies + msecs_to_jiffies(MK_REBOOT_STOP_MS);
 	struct mk_instance *inst;
-	unsigned long id;
 
 	/* A live update takes the running instances along (handover.c). */
 	if (action == SYS_RESTART && kexec_in_progress)
@@ -327,20 +414,25 @@ static int mk_reboot_notify(struct notifier_block *nb, unsigned long action,
 		while (mk_reboot_waiting() && time_before(jiffies, end))
 			msleep(50);
 
-	mutex_lock(&mk_lock);
-	xa_for_each(&mk_instances, id, inst) {
-		if (!mk_instance_executing(inst)) {
+	for (inst = mk_instance_next(NULL); inst;
+	     inst = mk_instance_next(inst)) {
+		mutex_lock(&inst->lock);
+		if (inst->gone) {
+			/* Handed over: it runs on. */
+		} else if (!mk_instance_executing(inst)) {
 			if (inst->host_down)
-				pr_info("instance %lu: stopped for the host's %s\n",
-					id, what);
-			continue;
+				pr_info("instance %d: stopped for the host's %s\n",
+					inst->id, what);
+		} else {
+			pr_warn("instance %d: %skilled for the host's %s\n",
+				inst->id, inst->host_down ?
+				"did not stop in time: " : "", what);
+			if (mk_instance_kill_locked(inst))
+				pr_err("instance %d: its CPUs did not stop\n",
+				       inst->id);
 		}
-		pr_warn("instance %lu: %skilled for the host's %s\n", id,
-			inst->host_down ? "did not stop in time: " : "", what);
-		if (mk_instance_kill_locked(inst))
-			pr_err("instance %lu: its CPUs did not stop\n", id);
+		mutex_unlock(&inst->lock);
 	}
-	mutex_unlock(&mk_lock);
 	return NOTIFY_DONE;
 }
 
@@ -393,18 +485,113 @@ int mk_instance_set_cid(int id, u32 cid)
 
 	if (cid <= VMADDR_CID_HOST || cid == VMADDR_CID_ANY)
 		return -EINVAL;
-	mutex_lock(&mk_lock);
-	inst = xa_load(&mk_instances, id);
+	inst = mk_instance_lock(id);
 	if (!inst)
-		ret = -ENOENT;
-	else if (mk_instance_executing(inst))
+		return -ENOENT;
+	if (mk_instance_executing(inst)) {
 		ret = -EBUSY;
-	else if (mk_cid_taken(cid, inst))
-		ret = -EADDRINUSE;
-	else
-		WRITE_ONCE(inst->vsock_cid, cid);
-	mutex_unlock(&mk_lock);
+	} else {
+		mutex_lock(&mk_lock);
+		if (mk_cid_taken(cid, inst))
+			ret = -EADDRINUSE;
+		else
+			WRITE_ONCE(inst->vsock_cid, cid);
+		mutex_unlock(&mk_lock);
+	}
+	mk_instance_unlock(inst);
 	return ret;
+}
+
+/*
+ * Give an instance's resources back to the host.  Caller holds
+ * @inst->lock; the instance must not execute, and nothing can find it.
+ */
+static void mk_instance_teardown(struct mk_instance *inst)
+{
+	lockdep_assert_held(&inst->lock);
+	if (inst->channels)
+		mk_channels_remove(&inst->peer);
+	inst->channels = false;
+	kimage_free(inst->image);
+	inst->image = NULL;
+	mk_pristine_free(inst);
+	mk_recovery_free(inst);
+	mk_doorbell_destroy(inst);
+	mk_comm_destroy(inst);
+	if (inst->mem_res.parent)
+		release_resource(&inst->mem_res);
+	mk_pool_free(&mk_host_pool, inst->mem_base, inst->mem_size);
+	mk_cpus_give_back(inst);
+}
+
+/*
+ * Check @inst's request and book its id, its CPUs (still online) and its
+ * memory; mk_lock held.  On error nothing is booked.
+ */
+static int mk_instance_book(struct mk_instance *inst)
+{
+	int ret;
+
+	lockdep_assert_held(&mk_lock);
+	if (xa_load(&mk_instances, inst->id))
+		return -EEXIST;
+	ret = mk_cpus_check(&inst->cpus);
+	if (ret)
+		return ret;
+	if (!inst->mem_size || !IS_ALIGNED(inst->mem_size, MK_POOL_ALIGN))
+		return -EINVAL;
+	/* No pool at all is "not enough memory" too. */
+	if (mk_pool_alloc(&mk_host_pool, inst->mem_size, &inst->mem_base))
+		return -ENOMEM;
+	ret = mk_comm_create(inst);
+	if (ret)
+		goto free_mem;
+	mk_peer_init(&inst->peer, inst->id,
+		     arch_multikernel_doorbell_of(inst->cpu));
+	ret = mk_doorbell_create(inst);
+	if (ret)
+		goto free_comm;
+	inst->vsock_cid = mk_default_cid(inst);
+	ret = xa_insert(&mk_instances, inst->id, inst, GFP_KERNEL);
+	if (ret)
+		goto free_doorbell;
+	ret = mk_cpus_take(inst);
+	if (!ret)
+		return 0;
+	xa_erase(&mk_instances, inst->id);
+free_doorbell:
+	mk_doorbell_destroy(inst);
+free_comm:
+	mk_comm_destroy(inst);
+free_mem:
+	mk_pool_free(&mk_host_pool, inst->mem_base, inst->mem_size);
+	return ret;
+}
+
+/*
+ * Take @inst, locked and not executing, off the books and give what it
+ * has back to the host; its lock and the reference its creation took are
+ * dropped.
+ */
+static void mk_instance_remove(struct mk_instance *inst)
+{
+	inst->gone = true;
+	mutex_lock(&mk_lock);
+	if (xa_load(&mk_instances, inst->id) == inst)
+		xa_erase(&mk_instances, inst->id);
+	mutex_unlock(&mk_lock);
+	/*
+	 * Out of sysfs without the lock: removal waits for the files'
+	 * readers and writers, which may wait for it.  Its files read the
+	 * communication area: out of sysfs before the teardown.
+	 */
+	mutex_unlock(&inst->lock);
+	mk_sysfs_del_instance(inst);
+	mk_recovery_stop(inst);
+	mutex_lock(&inst->lock);
+	mk_instance_teardown(inst);
+	mutex_unlock(&inst->lock);
+	kobject_put(&inst->kobj);
 }
 
 /**
@@ -426,124 +613,55 @@ int mk_instance_create(int id, const struct cpumask *cpus, u64 size)
 	if (id < 1 || id > MK_ID_MAX)
 		return -ERANGE;
 
-	mutex_lock(&mk_lock);
-	ret = -EEXIST;
-	if (xa_load(&mk_instances, id))
-		goto unlock;
-	ret = mk_cpus_check(cpus);
-	if (ret)
-		goto unlock;
-	ret = -EINVAL;
-	if (!size || !IS_ALIGNED(size, MK_POOL_ALIGN))
-		goto unlock;
-
-	ret = -ENOMEM;
 	inst = kzalloc_obj(*inst, GFP_KERNEL);
 	if (!inst)
-		goto unlock;
+		return -ENOMEM;
+	/* From here on the kobject owns @inst: kobject_put() frees it. */
+	mk_sysfs_init_instance(inst);
+	mutex_init(&inst->lock);
 	inst->id = id;
 	cpumask_copy(&inst->cpus, cpus);
 	inst->cpu = cpumask_first(cpus);
 	inst->mem_size = size;
 	inst->state = MK_STATE_EMPTY;
-	inst->vsock_cid = mk_default_cid(inst);
 	mk_recovery_init(inst);
 
-	ret = mk_pool_alloc(&mk_host_pool, size, &inst->mem_base);
+	/* Whoever finds it before it is complete waits here. */
+	mutex_lock(&inst->lock);
+	mutex_lock(&mk_lock);
+	ret = mk_instance_book(inst);
+	mutex_unlock(&mk_lock);
 	if (ret) {
-		/* No pool at all is "not enough memory" too. */
-		ret = -ENOMEM;
-		goto free_inst;
+		mutex_unlock(&inst->lock);
+		kobject_put(&inst->kobj);
+		return ret;
 	}
 
-	ret = mk_comm_create(inst);
-	if (ret)
-		goto free_mem;
-	mk_peer_init(&inst->peer, id, arch_multikernel_doorbell_of(inst->cpu));
-	ret = mk_doorbell_create(inst);
-	if (ret)
-		goto free_comm;
-
-	ret = xa_insert(&mk_instances, id, inst, GFP_KERNEL);
-	if (ret < 0)
-		goto free_doorbell;
-
-	ret = mk_cpus_take(inst);
-	if (ret)
-		goto erase;
-
-	snprintf(inst->res_name, sizeof(inst->res_name),
-		 "Multikernel instance %d", id);
-	inst->mem_res.name = inst->res_name;
-	inst->mem_res.start = inst->mem_base;
-	inst->mem_res.end = inst->mem_base + size - 1;
-	inst->mem_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
-	insert_resource(&iomem_resource, &inst->mem_res);
-
-	ret = mk_sysfs_add_instance(inst);
+	ret = mk_cpus_offline(inst);
+	if (!ret) {
+		snprintf(inst->res_name, sizeof(inst->res_name),
+			 "Multikernel instance %d", id);
+		inst->mem_res.name = inst->res_name;
+		inst->mem_res.start = inst->mem_base;
+		inst->mem_res.end = inst->mem_base + size - 1;
+		inst->mem_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
+		insert_resource(&iomem_resource, &inst->mem_res);
+		ret = mk_sysfs_add_instance(inst);
+	}
 	if (!ret) {
 		ret = mk_channels_add(&inst->peer);
 		inst->channels = !ret;
 	}
 	if (ret) {
-		/*
-		 * Its files read the communication area: out of sysfs
-		 * before the teardown, as in mk_instance_destroy().
-		 */
-		xa_erase(&mk_instances, id);
-		mutex_unlock(&mk_lock);
-		mk_sysfs_del_instance(inst);
-		mutex_lock(&mk_lock);
-		mk_instance_teardown(inst);
-		mutex_unlock(&mk_lock);
-		/* The kobject owns @inst now; its release frees it. */
-		kobject_put(&inst->kobj);
+		mk_instance_remove(inst);
 		return ret;
 	}
 
 	pr_info("instance %d: CPUs %*pbl, memory [%#llx-%#llx]\n", id,
 		cpumask_pr_args(cpus), (u64)inst->mem_base,
 		(u64)inst->mem_base + size - 1);
-	mutex_unlock(&mk_lock);
+	mutex_unlock(&inst->lock);
 	return 0;
-
-erase:
-	xa_erase(&mk_instances, id);
-free_doorbell:
-	mk_doorbell_destroy(inst);
-free_comm:
-	mk_comm_destroy(inst);
-free_mem:
-	mk_pool_free(&mk_host_pool, inst->mem_base, size);
-free_inst:
-	kfree(inst);
-unlock:
-	mutex_unlock(&mk_lock);
-	return ret;
-}
-
-/*
- * Give an instance's resources back to the host.  Caller holds mk_lock;
- * the instance must not be executing, and no load may use it: it cannot
- * be found by id any more, or never could.
- */
-void mk_instance_teardown(struct mk_instance *inst)
-{
-	if (inst->channels)
-		mk_channels_remove(&inst->peer);
-	inst->channels = false;
-	kimage_free(inst->image);
-	inst->image = NULL;
-	mk_pristine_free(inst);
-	mk_recovery_free(inst);
-	if (xa_load(&mk_instances, inst->id) == inst)
-		xa_erase(&mk_instances, inst->id);
-	mk_doorbell_destroy(inst);
-	mk_comm_destroy(inst);
-	if (inst->mem_res.parent)
-		release_resource(&inst->mem_res);
-	mk_pool_free(&mk_host_pool, inst->mem_base, inst->mem_size);
-	mk_cpus_give_back(inst);
 }
 
 /**
@@ -558,42 +676,24 @@ void mk_instance_teardown(struct mk_instance *inst)
 int mk_instance_destroy(int id)
 {
 	struct mk_instance *inst;
-	struct kimage *image = NULL;
-	int ret = 0;
+	struct kimage *image;
 
-	/*
-	 * Loads find the instance and use its image slot under the kexec
-	 * lock: take it only to unhook both.
-	 */
-	if (!mk_kexec_trylock())
+	/* Loads use the instance's image slot under the kexec lock. */
+	inst = mk_instance_lock_kexec(id);
+	if (IS_ERR(inst))
+		return PTR_ERR(inst);
+	if (mk_instance_executing(inst)) {
+		mk_instance_unlock(inst);
+		mk_kexec_unlock();
 		return -EBUSY;
-	mutex_lock(&mk_lock);
-	inst = xa_load(&mk_instances, id);
-	if (!inst) {
-		ret = -ENOENT;
-	} else if (mk_instance_executing(inst)) {
-		ret = -EBUSY;
-	} else {
-		xa_erase(&mk_instances, id);
-		image = inst->image;
-		inst->image = NULL;
 	}
-	mutex_unlock(&mk_lock);
+	image = inst->image;
+	inst->image = NULL;
+	inst->gone = true;
 	mk_kexec_unlock();
-	if (ret)
-		return ret;
 
-	/*
-	 * Out of sysfs first, without mk_lock: removal waits for readers,
-	 * which may be waiting for mk_lock.  Nothing can start it now, it
-	 * cannot be found by id.
-	 */
-	mk_sysfs_del_instance(inst);
-	mk_recovery_stop(inst);
+	mk_instance_remove(inst);
 	kimage_free(image);
-	mutex_lock(&mk_lock);
-	mk_instance_teardown(inst);
-	mutex_unlock(&mk_lock);
 	kobject_put(&inst->kobj);
 	pr_info("instance %d: destroyed\n", id);
 	return 0;

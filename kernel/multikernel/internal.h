@@ -215,6 +215,10 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
 /**
  * struct mk_instance - a kernel the host runs next to itself
  * @kobj:           /sys/kernel/multikernel/instances/<id>/
+ * @lock:           guards @state and what changes with it; held across
+ *                  waits on this instance (a CPU move waits for its
+ *                  answer), never with another instance's lock
+ * @gone:           destroyed or handed over: no longer the host's to use
  * @id:             1 .. MK_ID_MAX
  * @cpus:           the CPUs it runs on, offline in the host
  * @boot_cpus:      those it was started on, which its boot record lists
@@ -224,7 +228,7 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * @mem_size:       size of its memory
  * @mem_res:        "Multikernel instance <id>" in /proc/iomem
  * @res_name:       storage for @mem_res.name
- * @state:          where it is in its life; changed under mk_lock
+ * @state:          where it is in its life; changed under @lock
  * @image:          the loaded kernel, NULL when empty; under the kexec lock
  * @pristine:       a copy of what its load put into its memory (restart.c)
  * @recovery:       restart it after a crash or hang (recovery.c)
@@ -246,7 +250,7 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * @beat_time:      boottime (ns) when @beat changed
  * @host_beat:      the host's heartbeat, written to its area (monitor.c)
  * @epoch:          host kernels it was handed over to (live update)
- * @reason:         why the host stopped it, or NULL; under mk_lock
+ * @reason:         why the host stopped it, or NULL; under @lock
  * @irq:            the interrupt it rings (doorbell.c)
  * @irq_name:       its name in /proc/interrupts
  * @doorbell:       what it must ring to reach @irq
@@ -255,11 +259,13 @@ bool mk_cdev_deliver(struct mk_peer *peer, const struct multikernel_msg *msg);
  * @storm_end:      end (jiffies) of the current storm window
  * @storm_rings:    doorbells in the window
  * @storm_traffic:  messages both ways when the window began
- * @vsock_cid:      its AF_VSOCK address; under mk_lock
+ * @vsock_cid:      its AF_VSOCK address; under @lock and mk_lock
  * @channels:       the channels were added to its peer
  */
 struct mk_instance {
 	struct kobject kobj;
+	struct mutex lock;	/* this instance's state, see above */
+	bool gone;
 	int id;
 	struct cpumask cpus;
 	struct cpumask boot_cpus;
@@ -310,7 +316,10 @@ static inline struct mk_instance *mk_kobj_instance(struct kobject *kobj)
 	return container_of(kobj, struct mk_instance, kobj);
 }
 
-/* Serialises instance creation, destruction and state changes. */
+/*
+ * Guards the id space, the CPUs instances own and the vsock addresses;
+ * held for no wait.  Taken inside an instance's lock, never around one.
+ */
 extern struct mutex mk_lock;
 /* The instances by id; changed under mk_lock. */
 extern struct xarray mk_instances;
@@ -323,8 +332,10 @@ int mk_instance_parse(const char *buf, int *id, struct cpumask *cpus, u64 *size)
 int mk_instance_create(int id, const struct cpumask *cpus, u64 size);
 int mk_instance_destroy(int id);
 int mk_instance_set_cid(int id, u32 cid);
-struct mk_instance *mk_instance_find(int id);
-void mk_instance_teardown(struct mk_instance *inst);
+struct mk_instance *mk_instance_lock(int id);
+void mk_instance_unlock(struct mk_instance *inst);
+struct mk_instance *mk_instance_lock_kexec(int id);
+struct mk_instance *mk_instance_next(struct mk_instance *prev);
 void mk_instance_set_state(struct mk_instance *inst, enum mk_state state);
 void mk_instance_refresh(struct mk_instance *inst);
 bool mk_instances_refresh(void);
@@ -345,6 +356,7 @@ const struct cpumask *mk_owned_cpumask(void);
 int mk_cpulist_parse(const char *list, struct cpumask *cpus);
 int mk_cpus_check(const struct cpumask *cpus);
 int mk_cpus_take(struct mk_instance *inst);
+int mk_cpus_offline(struct mk_instance *inst);
 void mk_cpus_give_back(struct mk_instance *inst);
 int mk_cpus_take_one(struct mk_instance *inst, unsigned int cpu);
 void mk_cpus_give_back_one(struct mk_instance *inst, unsigned int cpu);
@@ -373,6 +385,7 @@ void mk_cpus_claim(unsigned int cpu);
 /* Moving CPUs into and out of running instances (move.c). */
 int mk_instance_move_cpu(int id, const char *buf);
 
+void mk_sysfs_init_instance(struct mk_instance *inst);
 int mk_sysfs_add_instance(struct mk_instance *inst);
 void mk_sysfs_del_instance(struct mk_instance *inst);
 

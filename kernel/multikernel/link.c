@@ -269,7 +269,8 @@ static struct multikernel_link *mk_chan_link(struct mk_peer *peer,
 
 /*
  * Add every channel to a new peer.  Caller serialises the peer's
- * lifecycle (mk_lock on the host).  On error nothing stays added.
+ * lifecycle (the instance's lock on the host).  On error nothing stays
+ * added.
  */
 int mk_channels_add(struct mk_peer *peer)
 {

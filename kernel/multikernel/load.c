@@ -48,17 +48,16 @@ struct kimage **multikernel_kexec_dest(unsigned long flags, bool unload)
 		return ERR_PTR(-EPERM);
 	}
 
-	mutex_lock(&mk_lock);
-	inst = mk_instance_find(KEXEC_MK_ID_OF(flags));
+	inst = mk_instance_lock(KEXEC_MK_ID_OF(flags));
 	if (!inst)
-		dest = ERR_PTR(-ENOENT);
-	else if (mk_instance_executing(inst))
+		return ERR_PTR(-ENOENT);
+	if (mk_instance_executing(inst))
 		dest = ERR_PTR(-EBUSY);
 	else if (!unload && (inst->image || inst->state != MK_STATE_EMPTY))
 		dest = ERR_PTR(-EBUSY);
 	else
 		dest = &inst->image;
-	mutex_unlock(&mk_lock);
+	mk_instance_unlock(inst);
 	return dest;
 }
 
@@ -77,13 +76,12 @@ int multikernel_kimage_init(struct kimage *image, unsigned long flags)
 	struct mk_instance *inst;
 	int ret = 0;
 
-	mutex_lock(&mk_lock);
-	inst = mk_instance_find(KEXEC_MK_ID_OF(flags));
-	if (!inst) {
-		ret = -ENOENT;
-	} else if (!image->file_mode &&
-		   (image->start < inst->mem_res.start ||
-		    image->start > inst->mem_res.end)) {
+	inst = mk_instance_lock(KEXEC_MK_ID_OF(flags));
+	if (!inst)
+		return -ENOENT;
+	if (!image->file_mode &&
+	    (image->start < inst->mem_res.start ||
+	     image->start > inst->mem_res.end)) {
 		ret = -EADDRNOTAVAIL;
 	} else {
 		image->type = KEXEC_TYPE_MULTIKERNEL;
@@ -93,7 +91,7 @@ int multikernel_kimage_init(struct kimage *image, unsigned long flags)
 		image->mk_comm = inst->comm_base;
 		image->mk_cpus = &inst->cpus;
 	}
-	mutex_unlock(&mk_lock);
+	mk_instance_unlock(inst);
 	return ret;
 }
 
@@ -107,16 +105,17 @@ void multikernel_kexec_done(unsigned long flags)
 {
 	struct mk_instance *inst;
 
-	mutex_lock(&mk_lock);
-	inst = mk_instance_find(KEXEC_MK_ID_OF(flags));
-	if (inst && !mk_instance_executing(inst)) {
+	inst = mk_instance_lock(KEXEC_MK_ID_OF(flags));
+	if (!inst)
+		return;
+	if (!mk_instance_executing(inst)) {
 		if (inst->image)
 			mk_pristine_save(inst);
 		else
 			mk_pristine_free(inst);
 		mk_instance_set_state(inst, inst->image ? MK_STATE_LOADED : MK_STATE_EMPTY);
 	}
-	mutex_unlock(&mk_lock);
+	mk_instance_unlock(inst);
 }
 
 static void mk_self_fill(int id, phys_addr_t comm_base,
@@ -132,7 +131,7 @@ static void mk_self_fill(int id, phys_addr_t comm_base,
 
 /**
  * mk_self_of - what an instance will know of itself and its host
- * @inst: the instance; mk_lock held, or its kobject referenced
+ * @inst: the instance; @inst->lock held, or its kobject referenced
  * @self: filled in
  */
 void mk_self_of(struct mk_instance *inst, struct multikernel_self *self)

@@ -5,7 +5,8 @@
  * heartbeat there every MK_HEARTBEAT_MS without telling anyone.  The
  * monitor work reads both after a doorbell and every MK_MONITOR_MS while
  * an instance executes, and takes the transitions; so do the operations
- * that must know (load, start, stop, kill, destroy), under mk_lock.
+ * that must know (load, start, stop, kill, destroy), under the
+ * instance's lock.
  * Reading sysfs changes nothing.  An instance whose heartbeat
  * stood still for mk_heartbeat_timeout_ms is hung; it is running again
  * when the heartbeat moves.  One that rings its doorbell for nothing too
@@ -72,7 +73,7 @@ static void mk_check_heartbeat(struct mk_instance *inst)
 
 	if (beat != inst->beat) {
 		inst->beat = beat;
-		inst->beat_time = now;
+		WRITE_ONCE(inst->beat_time, now);
 		if (inst->state == MK_STATE_HUNG) {
 			pr_info("instance %d: heartbeat again\n", inst->id);
 			mk_instance_set_state(inst, MK_STATE_RUNNING);
@@ -120,14 +121,14 @@ static void mk_check_timeout(struct mk_instance *inst)
 
 /**
  * mk_instance_refresh - take what a started instance reported
- * @inst: the instance; mk_lock held
+ * @inst: the instance; @inst->lock held
  */
 void mk_instance_refresh(struct mk_instance *inst)
 {
 	u32 report;
 	int ret;
 
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
 	switch (inst->state) {
 	case MK_STATE_STARTING:
 	case MK_STATE_RUNNING:
@@ -163,7 +164,7 @@ void mk_instance_refresh(struct mk_instance *inst)
 	case MULTIKERNEL_INSTANCE_RUNNING:
 		if (inst->state == MK_STATE_STARTING) {
 			inst->beat = READ_ONCE(inst->comm->heartbeat);
-			inst->beat_time = ktime_get_boottime_ns();
+			WRITE_ONCE(inst->beat_time, ktime_get_boottime_ns());
 			mk_instance_set_state(inst, MK_STATE_RUNNING);
 			return;
 		}

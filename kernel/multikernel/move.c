@@ -68,7 +68,7 @@ static int mk_move_ask(struct mk_instance *inst, u32 type, unsigned int cpu)
 	return -EREMOTEIO;
 }
 
-/* Stop @cpu of @inst without its help, with proof; mk_lock held. */
+/* Stop @cpu of @inst without its help, with proof; @inst->lock held. */
 static int mk_move_stop(struct mk_instance *inst, unsigned int cpu)
 {
 	int ret;
@@ -93,7 +93,7 @@ static int mk_move_in(struct mk_instance *inst, unsigned int cpu)
 
 	if (cpu == get_boot_cpu_id())
 		return -EINVAL;
-	if (mk_cpu_is_owned(cpu))
+	if (cpumask_test_cpu(cpu, &inst->cpus))
 		return -EBUSY;
 	if (cpumask_weight(&inst->cpus) >= MULTIKERNEL_INSTANCE_CPUS)
 		return -E2BIG;
@@ -182,21 +182,19 @@ int mk_instance_move_cpu(int id, const char *buf)
 	if (cpu >= nr_cpu_ids || !cpu_present(cpu))
 		return -ENODEV;
 
-	mutex_lock(&mk_lock);
-	inst = mk_instance_find(id);
-	if (!inst) {
-		ret = -ENOENT;
-	} else {
-		mk_instance_refresh(inst);
-		if (inst->state != MK_STATE_RUNNING)
-			ret = -EINVAL;
-		else if (buf[0] == '+')
-			ret = mk_move_in(inst, cpu);
-		else
-			ret = mk_move_out(inst, cpu);
-		sysfs_notify(&inst->kobj, NULL, "cpus");
-	}
-	mutex_unlock(&mk_lock);
+	/* Only this instance waits for its answers: its lock, no other. */
+	inst = mk_instance_lock(id);
+	if (!inst)
+		return -ENOENT;
+	mk_instance_refresh(inst);
+	if (inst->state != MK_STATE_RUNNING)
+		ret = -EINVAL;
+	else if (buf[0] == '+')
+		ret = mk_move_in(inst, cpu);
+	else
+		ret = mk_move_out(inst, cpu);
+	sysfs_notify(&inst->kobj, NULL, "cpus");
+	mk_instance_unlock(inst);
 	return ret;
 }
 

@@ -33,13 +33,17 @@ static void mk_recovery_fn(struct work_struct *work)
 	bool start = true;
 	int ret;
 
-	mutex_lock(&mk_lock);
-	mk_instance_refresh(inst);
-	if (inst->state == MK_STATE_HUNG)
-		start = !mk_instance_kill_locked(inst);
-	else if (inst->state != MK_STATE_CRASHED)
-		start = false;	/* it runs again, or the operator acted */
-	mutex_unlock(&mk_lock);
+	mutex_lock(&inst->lock);
+	if (inst->gone) {
+		start = false;
+	} else {
+		mk_instance_refresh(inst);
+		if (inst->state == MK_STATE_HUNG)
+			start = !mk_instance_kill_locked(inst);
+		else if (inst->state != MK_STATE_CRASHED)
+			start = false;	/* it runs again, or the operator acted */
+	}
+	mutex_unlock(&inst->lock);
 	if (!start)
 		return;
 	ret = mk_instance_start(inst->id);
@@ -59,7 +63,7 @@ void mk_recovery_init(struct mk_instance *inst)
 
 /**
  * mk_recovery_stop - no more recovery for an instance being destroyed
- * @inst: no longer findable by id; mk_lock not held
+ * @inst: no longer findable by id; @inst->lock not held
  */
 void mk_recovery_stop(struct mk_instance *inst)
 {
@@ -75,13 +79,13 @@ void mk_recovery_free(struct mk_instance *inst)
 
 /**
  * mk_recovery_crashed - an instance just crashed or hung
- * @inst: the instance; mk_lock held
+ * @inst: the instance; @inst->lock held
  */
 void mk_recovery_crashed(struct mk_instance *inst)
 {
 	unsigned int delay;
 
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
 	inst->crash_count++;
 	sysfs_notify(&inst->kobj, NULL, "crash_count");
 	if (!inst->crash_log)
@@ -129,10 +133,10 @@ static ssize_t recovery_store(struct kobject *kobj, struct kobj_attribute *attr,
 		on = false;
 	else
 		return -EINVAL;
-	mutex_lock(&mk_lock);
+	mutex_lock(&inst->lock);
 	WRITE_ONCE(inst->recovery, on);
 	inst->recoveries = 0;
-	mutex_unlock(&mk_lock);
+	mutex_unlock(&inst->lock);
 	return count;
 }
 
@@ -154,11 +158,11 @@ static ssize_t crash_log_read(struct file *file, struct kobject *kobj,
 	struct mk_instance *inst = mk_kobj_instance(kobj);
 	ssize_t ret = 0;
 
-	mutex_lock(&mk_lock);
+	mutex_lock(&inst->lock);
 	if (inst->crash_log)
 		ret = memory_read_from_buffer(buf, count, &off, inst->crash_log,
 					      inst->crash_log_len);
-	mutex_unlock(&mk_lock);
+	mutex_unlock(&inst->lock);
 	return ret;
 }
 

@@ -70,7 +70,7 @@ static void mk_pristine_add(struct mk_pristine *p, phys_addr_t pa, size_t len,
 
 /**
  * mk_pristine_save - keep what a load put into an instance's memory
- * @inst: the instance, its image just loaded; mk_lock and the kexec
+ * @inst: the instance, its image just loaded; @inst->lock and the kexec
  *        lock held
  *
  * Return: 0, or -ENOMEM: the instance cannot be restarted in place, only
@@ -117,7 +117,7 @@ free:
 
 /**
  * mk_pristine_restore - put an instance's loaded image back in place
- * @inst: a stopped or crashed instance; mk_lock held
+ * @inst: a stopped or crashed instance; @inst->lock held
  *
  * Return: 0; -ENOEXEC (no copy was kept), -ENOMEM.
  */
@@ -143,7 +143,7 @@ int mk_pristine_restore(struct mk_instance *inst)
 
 /**
  * mk_pristine_bytes - the host memory a restart copy takes
- * @inst: the instance; mk_lock held
+ * @inst: the instance; @inst->lock held
  *
  * Return: bytes, 0 when none is kept.
  */
@@ -152,7 +152,7 @@ size_t mk_pristine_bytes(struct mk_instance *inst)
 	return inst->pristine ? inst->pristine->size : 0;
 }
 
-/* Forget the copy (unload, destroy); mk_lock held or @inst unreachable. */
+/* Forget the copy (unload, destroy); @inst->lock held. */
 void mk_pristine_free(struct mk_instance *inst)
 {
 	if (!inst->pristine)

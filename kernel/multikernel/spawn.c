@@ -7,6 +7,7 @@
 
 #include <linux/capability.h>
 #include <linux/cpu.h>
+#include <linux/err.h>
 #include <linux/io.h>
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
@@ -18,7 +19,7 @@
 
 /*
  * Whether @inst may start: it is loaded, or stopped or crashed with its
- * image's copy back in place.  mk_lock held.
+ * image's copy back in place.  @inst->lock held.
  */
 static int mk_instance_restart_prepare(struct mk_instance *inst)
 {
@@ -59,13 +60,10 @@ int mk_instance_start(int id)
 	struct mk_instance *inst;
 	int ret = 0;
 
-	if (!mk_kexec_trylock())
-		return -EBUSY;
-	mutex_lock(&mk_lock);
-	inst = mk_instance_find(id);
-	if (!inst)
-		ret = -ENOENT;
-	else if (mk_host_going_down)
+	inst = mk_instance_lock_kexec(id);
+	if (IS_ERR(inst))
+		return PTR_ERR(inst);
+	if (READ_ONCE(mk_host_going_down))
 		ret = -EBUSY;
 	else
 		ret = mk_instance_restart_prepare(inst);
@@ -91,6 +89,11 @@ int mk_instance_start(int id)
 	if (ret)
 		goto unlock;
 
+	/*
+	 * The hotplug lock keeps cpu_up() away from the AP startup globals
+	 * the kicks use; it is held across each CPU's arrival, bounded, as
+	 * cpu_up() holds it.
+	 */
 	mk_self_of(inst, &self);
 	cpus_read_lock();
 	ret = arch_multikernel_start(&self, inst->image);
@@ -106,7 +109,7 @@ int mk_instance_start(int id)
 			cpumask_pr_args(&inst->cpus));
 	}
 unlock:
-	mutex_unlock(&mk_lock);
+	mk_instance_unlock(inst);
 	if (!ret)
 		mk_monitor_kick();
 	return ret;
@@ -127,19 +130,20 @@ int mk_instance_stop(int id)
 	struct mk_instance *inst;
 	int ret;
 
-	mutex_lock(&mk_lock);
-	inst = mk_instance_find(id);
-	ret = inst ? mk_instance_stop_locked(inst) : -ENOENT;
-	mutex_unlock(&mk_lock);
+	inst = mk_instance_lock(id);
+	if (!inst)
+		return -ENOENT;
+	ret = mk_instance_stop_locked(inst);
+	mk_instance_unlock(inst);
 	return ret;
 }
 
-/* As mk_instance_stop(), for an instance; mk_lock held. */
+/* As mk_instance_stop(), for an instance; @inst->lock held. */
 int mk_instance_stop_locked(struct mk_instance *inst)
 {
 	struct mk_msg_hdr hdr = { .type = MK_MSG_SHUTDOWN };
 
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
 	mk_instance_refresh(inst);
 	if (inst->state != MK_STATE_RUNNING)
 		return -EINVAL;
@@ -166,21 +170,20 @@ int mk_instance_kill(int id)
 	struct mk_instance *inst;
 	int ret;
 
-	mutex_lock(&mk_lock);
-	inst = mk_instance_find(id);
+	inst = mk_instance_lock(id);
 	if (!inst)
-		ret = -ENOENT;
-	else if (!mk_instance_executing(inst))
+		return -ENOENT;
+	if (!mk_instance_executing(inst))
 		ret = -EINVAL;
 	else
 		ret = mk_instance_kill_locked(inst);
-	mutex_unlock(&mk_lock);
+	mk_instance_unlock(inst);
 	return ret;
 }
 
 /**
  * mk_instance_stop_cpu - stop an instance's CPUs, with proof
- * @inst: an executing instance; mk_lock held
+ * @inst: an executing instance; @inst->lock held
  *
  * A CPU that did not prove it stopped may still run the instance, so the
  * instance is lost: it keeps its CPUs and memory until a kill succeeds.
@@ -193,7 +196,7 @@ int mk_instance_stop_cpu(struct mk_instance *inst)
 	unsigned int cpu;
 	int ret = 0, err;
 
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
 	cpus_read_lock();
 	/*
 	 * INIT them all first: none runs the instance, and none can send
@@ -226,12 +229,12 @@ int mk_instance_stop_cpu(struct mk_instance *inst)
 	return ret;
 }
 
-/* As mk_instance_kill(), for an executing instance; mk_lock held. */
+/* As mk_instance_kill(), for an executing instance; @inst->lock held. */
 int mk_instance_kill_locked(struct mk_instance *inst)
 {
 	int ret;
 
-	lockdep_assert_held(&mk_lock);
+	lockdep_assert_held(&inst->lock);
 	ret = mk_instance_stop_cpu(inst);
 	if (!ret) {
 		mk_instance_set_state(inst, MK_STATE_STOPPED);

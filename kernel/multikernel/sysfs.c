@@ -345,6 +345,16 @@ static ssize_t uptime_ms_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute uptime_ms_attr = __ATTR_RO(uptime_ms);
 
+/* Fewer than its CPUs: some did not come up (or maxcpus= kept them). */
+static ssize_t cpus_online_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(mk_kobj_instance(kobj)->comm->cpus_online));
+}
+
+static struct kobj_attribute cpus_online_attr = __ATTR_RO(cpus_online);
+
 /* Measured by the host: boot_ms, heartbeat_age_ms */
 static ssize_t boot_ms_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -361,11 +371,14 @@ static ssize_t heartbeat_age_ms_show(struct kobject *kobj,
 	struct mk_instance *inst = mk_kobj_instance(kobj);
 	s64 age = -1;
 
-	mutex_lock(&mk_lock);
-	if (inst->state == MK_STATE_RUNNING || inst->state == MK_STATE_STOPPING ||
-	    inst->state == MK_STATE_HUNG)
-		age = (ktime_get_boottime_ns() - inst->beat_time) / NSEC_PER_MSEC;
-	mutex_unlock(&mk_lock);
+	/* Pairs with the release in mk_instance_set_state(). */
+	enum mk_state state = smp_load_acquire(&inst->state);
+
+	/* Without the lock, which a CPU move holds for seconds. */
+	if (state == MK_STATE_RUNNING || state == MK_STATE_STOPPING ||
+	    state == MK_STATE_HUNG)
+		age = (ktime_get_boottime_ns() - READ_ONCE(inst->beat_time)) /
+		      NSEC_PER_MSEC;
 	return sysfs_emit(buf, "%lld\n", age);
 }
 
@@ -393,6 +406,7 @@ static struct attribute *mk_instance_attrs[] = {
 	&memory_size_attr.attr,
 	&release_attr.attr,
 	&uptime_ms_attr.attr,
+	&cpus_online_attr.attr,
 	&boot_ms_attr.attr,
 	&heartbeat_age_ms_attr.attr,
 	&crash_reason_attr.attr,
@@ -462,15 +476,17 @@ static const struct kobj_type mk_instance_ktype = {
 	.default_groups	= mk_instance_groups,
 };
 
-/*
- * Show an instance in sysfs.  From here on the kobject owns @inst: on
- * error too, the caller drops it with kobject_put().
- */
+/* From here on the kobject owns @inst: kobject_put() frees it. */
+void mk_sysfs_init_instance(struct mk_instance *inst)
+{
+	kobject_init(&inst->kobj, &mk_instance_ktype);
+}
+
+/* Show an instance in sysfs; on error too, kobject_put() frees it. */
 int mk_sysfs_add_instance(struct mk_instance *inst)
 {
 	inst->kobj.kset = mk_instances_kset;
-	return kobject_init_and_add(&inst->kobj, &mk_instance_ktype, NULL,
-				    "%d", inst->id);
+	return kobject_add(&inst->kobj, NULL, "%d", inst->id);
 }
 
 /*

@@ -19,6 +19,7 @@
 #include <linux/io.h>
 #include <linux/kexec.h>
 #include <linux/multikernel.h>
+#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/sizes.h>
@@ -47,7 +48,13 @@ static_assert(MK_PARK_SLOTS + MK_PARK_NR_SLOTS * sizeof(struct mk_park_slot) <= 
 /* How long a kicked CPU may take to reach mk_ap_entry(). */
 #define MK_ARRIVAL_TIMEOUT_MS	2000
 
-/* One start or stop at a time: the core serialises them (its instance lock). */
+/*
+ * Where a kicked CPU goes, and the host's AP startup globals that
+ * multikernel_kick_ap() sets (initial_code, smpboot_control): one kick at
+ * a time, held until the CPU got there, as cpu_up() holds the hotplug
+ * lock until its AP called in.  Instances start and stop in parallel.
+ */
+static DEFINE_MUTEX(mk_kick_lock);
 static struct {
 	struct kimage *image;
 	unsigned long start;
@@ -116,6 +123,7 @@ static int mk_kick(unsigned int cpu, void (*entry)(void))
 	u32 token;
 	int i, ret;
 
+	lockdep_assert_held(&mk_kick_lock);
 	token = ++mk_kick_seq ?: ++mk_kick_seq;
 	per_cpu(mk_kick_arrived, cpu) = 0;
 	per_cpu(mk_kick_token, cpu) = token;
@@ -143,6 +151,7 @@ static int mk_enter(unsigned int cpu, struct kimage *image, unsigned long start)
 {
 	int ret;
 
+	guard(mutex)(&mk_kick_lock);
 	mk_boot.image = image;
 	mk_boot.start = start;
 	ret = mk_kick(cpu, mk_ap_entry);
@@ -409,8 +418,8 @@ unmap:
  * The CPUs but the first go to the park area, where the instance wakes
  * them; the first (the boot CPU) then goes to the image's entry.
  *
- * Context: the CPU hotplug lock is held (for reading); starts and stops
- * are serialised.
+ * Context: the CPU hotplug lock is held (for reading); operations on one
+ * instance are serialised, those on different ones are not.
  *
  * Return: 0 once every CPU has left the host for the instance; -EIO when
  * one did not get there in time, -EOPNOTSUPP for several CPUs on a host
@@ -498,9 +507,11 @@ int arch_multikernel_add_cpu(const struct multikernel_self *self,
 	if (ret)
 		goto unmap;
 
-	mk_boot.park_cr3 = pa + MK_PARK_MOVE_PGT;
-	mk_boot.park_loop = pa;
-	ret = mk_kick(cpu, mk_ap_park);
+	scoped_guard(mutex, &mk_kick_lock) {
+		mk_boot.park_cr3 = pa + MK_PARK_MOVE_PGT;
+		mk_boot.park_loop = pa;
+		ret = mk_kick(cpu, mk_ap_park);
+	}
 	if (!ret)
 		ret = mk_park_wait(area, n);
 	else if (ret == -ETIMEDOUT)
@@ -558,6 +569,7 @@ int arch_multikernel_stop(unsigned int cpu)
 {
 	int ret;
 
+	guard(mutex)(&mk_kick_lock);
 	ret = multikernel_reset_ap(cpu) ?: mk_kick(cpu, mk_ap_stopped);
 	if (ret)
 		return ret;

@@ -276,6 +276,17 @@ static bool mk_x2apic_available(void)
 	return x2apic_enabled();
 }
 
+/*
+ * Without interrupt remapping, x2APIC mode brings up only CPUs that an
+ * IOAPIC or MSI can reach: APIC ids up to 255, unless MSIs carry an
+ * extended destination.  An instance has neither an IOAPIC nor MSIs (no
+ * ACPI, no PCI): only IPIs, which reach every APIC id in x2APIC mode.
+ */
+static bool mk_msi_ext_dest_id(void)
+{
+	return true;
+}
+
 #ifdef CONFIG_PCI
 /* The PCI buses are the host's: no config space access method at all. */
 static int __init mk_pci_arch_init(void)
@@ -432,6 +443,7 @@ void __init multikernel_instance_early_setup(void)
 	x86_init.irqs.pre_vector_init		= x86_init_noop;
 	x86_init.timers.timer_init		= mk_timer_init;
 	x86_init.hyper.x2apic_available		= mk_x2apic_available;
+	x86_init.hyper.msi_ext_dest_id		= mk_msi_ext_dest_id;
 	/* One CPU at a time, each woken through its park slot. */
 	x86_cpuinit.parallel_bringup		= false;
 

@@ -5,7 +5,9 @@
 # three-CPU instances that see exactly their CPUs (nproc, numbering from
 # 0), a parallel workload that runs faster on two CPUs than on one, and
 # kill, stop, and a panic and a hard lockup on a CPU other than the boot
-# CPU, each giving every CPU back.  Needs a host with CPUs 1-3 (QEMU -smp 4).
+# CPU, each giving every CPU back.  An instance on the two CPUs with the
+# highest APIC ids brings both up (above 255 on a host that has such:
+# QEMU with 128 cores a socket).  Needs a host with CPUs 1-3 (QEMU -smp 4).
 DIR="$(dirname "$(readlink -f "$0")")"
 . "$DIR"/../kselftest/ktap_helpers.sh
 . "$DIR"/lib.sh
@@ -20,7 +22,7 @@ mk_snapshot
 # In the instance (its init mounts debugfs).
 LKDTM=/sys/kernel/debug/provoke-crash/DIRECT
 
-ktap_set_plan 9
+ktap_set_plan 10
 
 # refuses LIST ERRNO: creating an instance on LIST fails with ERRNO and
 # changes nothing.
@@ -50,7 +52,7 @@ mk_host_unchanged || ok=1
 mk_result "a list with an owned CPU is refused, nothing changes" $ok
 
 # smp_boots LIST N: an instance on LIST reaches running and sees N CPUs,
-# numbered 0..N-1; prints its id.
+# numbered 0..N-1, and the host sees it report N online; prints its id.
 smp_boots() {
 	sb_id=$(mk_spawn idle -s "$1") || return 1
 	echo "$sb_id"
@@ -60,9 +62,13 @@ smp_boots() {
 	sb_n=$(mk_inside "$sb_id" nproc | tr -d '\r')
 	sb_on=$(mk_inside "$sb_id" "cat /sys/devices/system/cpu/online" | tr -d '\r')
 	sb_want=0-$(($2 - 1))
+	# Reported with the heartbeat: one more beat after services up.
+	sleep 0.3
+	sb_rep=$(cat $MK/instances/"$sb_id"/cpus_online)
 	[ "$sb_cpus" = "$1" ] && [ "$sb_n" = "$2" ] && [ "$sb_on" = "$sb_want" ] &&
-		return 0
-	ktap_print_msg >&2 "instance on $1: cpus '$sb_cpus', nproc '$sb_n', online '$sb_on'"
+		[ "$sb_rep" = "$2" ] && return 0
+	ktap_print_msg >&2 "instance on $1: cpus '$sb_cpus', nproc '$sb_n',"
+	ktap_print_msg >&2 "  online '$sb_on', cpus_online '$sb_rep'"
 	return 1
 }
 
@@ -124,6 +130,21 @@ if id=$(smp_boots 2-3 2); then
 	mk_finish "$id" || ok=1
 fi
 mk_result "a hard lockup on its second CPU: hung, killed, every CPU back" $ok
+
+# The two CPUs with the highest APIC ids, the boot CPU aside.
+hi=$(awk '/^processor/ { p = $3 } /^apicid/ && p != 0 { print $3, p }' /proc/cpuinfo |
+	sort -n | tail -n 2)
+hi_apic=$(echo "$hi" | awk '{ printf "%s%s", s, $1; s = " " }')
+hi_list=$(echo "$hi" | awk '{ print $2 }' | sort -n | tr '\n' ' ' |
+	awk '{ print ($2 == $1 + 1) ? $1 "-" $2 : $1 "," $2 }')
+ktap_print_msg "CPUs $hi_list have APIC ids $hi_apic"
+ok=1
+if id=$(smp_boots "$hi_list" 2); then
+	mk_finish "$id" && ok=0
+else
+	[ -n "$id" ] && mk_finish "$id"
+fi
+mk_result "an instance on the CPUs with the highest APIC ids brings both up" $ok
 
 # A graceful stop parks both CPUs.
 ok=1

@@ -7,7 +7,7 @@
 #   make demo    boot the patched host in QEMU and show what works today
 #   make shell   boot the patched host with an interactive shell
 #   make bench   message round trips and throughput, spawn vs cold boot
-#   make cycles  the leak check: 100 spawn/kill cycles (make check does 20)
+#   make cycles  the leak check: 100 spawn/kill cycles (make check does 5)
 #
 # The steps, in order (each also a target):
 #   deps         apt-get what the harness needs

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 pkgs=(
-	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils
+	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils lz4
 	ccache python3 python3-ply python3-git perl git rsync kmod
 	busybox-static dpkg-dev file socat
 	git-absorb stgit b4

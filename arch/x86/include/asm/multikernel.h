@@ -91,14 +91,18 @@ extern const u8 mk_park_nmi[], mk_park_mce[];
 void mk_park_jump(unsigned long cr3, unsigned long loop);
 extern const u8 mk_park_jump_end[];
 
-#if IS_ENABLED(CONFIG_MULTIKERNEL_KUNIT_TEST)
+/* How long a kicked CPU may take to get where it was sent. */
+#define MK_ARRIVAL_TIMEOUT_MS	2000
+
+/* The park area (multikernel_park_area.c). */
 int mk_park_pgt(void *area, phys_addr_t pa, unsigned int pgt_off,
 		unsigned int pgt_end, bool text);
+struct mk_park_slot *mk_park_slot(void *area, unsigned int n);
 int mk_park_fill(void *area, phys_addr_t pa, const u32 *ids, u32 nr,
 		 u32 nr_possible);
 int mk_park_find_slot(void *area, u32 apicid);
 int mk_park_move_prepare(void *area, phys_addr_t pa, unsigned int n);
-#endif
+int mk_park_wait(void *area, unsigned int n);
 
 #ifdef CONFIG_MULTIKERNEL
 int multikernel_kick_ap(unsigned int cpu, void (*entry)(void));

@@ -89,18 +89,18 @@ int arch_multikernel_prepare(struct kimage *image);
 /* The CPU hotplug lock is held for reading. */
 int arch_multikernel_start(const struct multikernel_self *self,
 			   struct kimage *image);
-int arch_multikernel_stop(unsigned int cpu);
+int arch_multikernel_reclaim_cpu(unsigned int cpu);
 void arch_multikernel_halt_now(unsigned int cpu);
 bool arch_multikernel_same_core(unsigned int a, unsigned int b);
 bool arch_multikernel_is_instance(void);
 /* Moving CPUs: on the host, the CPU hotplug lock held for reading. */
 u32 arch_multikernel_hw_id(unsigned int cpu);
-int arch_multikernel_add_cpu(const struct multikernel_self *self,
-			     unsigned int cpu);
-bool arch_multikernel_cancel_add(const struct multikernel_self *self,
-				 unsigned int cpu);
+int arch_multikernel_park_cpu(const struct multikernel_self *self,
+			      unsigned int cpu);
+bool arch_multikernel_cancel_park(const struct multikernel_self *self,
+				  unsigned int cpu);
 /* ... and in the instance, the CPU device hotplug lock held. */
-int arch_multikernel_cpu_add(u32 hw_id);
+int arch_multikernel_register_cpu(u32 hw_id);
 int arch_multikernel_cpu_find(u32 hw_id);
 void arch_multikernel_cpu_gone(unsigned int cpu);
 

@@ -348,7 +348,7 @@ int mk_instance_stop(int id);
 int mk_instance_stop_locked(struct mk_instance *inst);
 int mk_instance_kill(int id);
 int mk_instance_kill_locked(struct mk_instance *inst);
-int mk_instance_stop_cpu(struct mk_instance *inst);
+int mk_instance_reclaim_cpus(struct mk_instance *inst);
 
 /* The CPUs instances own (cpus.c). */
 bool mk_cpu_is_owned(unsigned int cpu);

@@ -55,7 +55,7 @@ static void mk_monitor_fn(struct work_struct *work)
 /* An instance in a doorbell storm is stopped without its help. */
 static void mk_check_storm(struct mk_instance *inst)
 {
-	if (mk_instance_stop_cpu(inst))
+	if (mk_instance_reclaim_cpus(inst))
 		return;
 	pr_err("instance %d: doorbell storm: more than %u doorbells a second with nothing in them, stopped\n",
 	       inst->id, READ_ONCE(mk_doorbell_limit));
@@ -111,7 +111,7 @@ static void mk_check_timeout(struct mk_instance *inst)
 	}
 	if (now - since <= (u64)limit * NSEC_PER_MSEC)
 		return;
-	if (mk_instance_stop_cpu(inst))
+	if (mk_instance_reclaim_cpus(inst))
 		return;
 	pr_err("instance %d: %s: no report in %u ms, stopped\n", inst->id,
 	       what, limit);
@@ -153,7 +153,7 @@ void mk_instance_refresh(struct mk_instance *inst)
 		 * is there).  Until the CPU is proven stopped it stays
 		 * executing: nothing is reclaimed.
 		 */
-		ret = mk_instance_stop_cpu(inst);
+		ret = mk_instance_reclaim_cpus(inst);
 		if (ret)
 			return;
 		if (report == MULTIKERNEL_INSTANCE_CRASHED)

@@ -69,7 +69,7 @@ static int mk_move_ask(struct mk_instance *inst, u32 type, unsigned int cpu)
 }
 
 /* Stop @cpu of @inst without its help, with proof; @inst->lock held. */
-static int mk_move_stop(struct mk_instance *inst, unsigned int cpu)
+static int mk_move_reclaim(struct mk_instance *inst, unsigned int cpu)
 {
 	int ret;
 
@@ -78,7 +78,7 @@ static int mk_move_stop(struct mk_instance *inst, unsigned int cpu)
 	arch_multikernel_halt_now(cpu);
 	local_irq_enable();
 	/* A fault (fail_multikernel_stop): as if CPU never reached the stub. */
-	ret = mk_should_fail_stop() ? -ETIMEDOUT : arch_multikernel_stop(cpu);
+	ret = mk_should_fail_stop() ? -ETIMEDOUT : arch_multikernel_reclaim_cpu(cpu);
 	cpus_read_unlock();
 	if (ret)
 		pr_err("instance %d: CPU %u did not stop: it stays the instance's\n",
@@ -103,7 +103,7 @@ static int mk_move_in(struct mk_instance *inst, unsigned int cpu)
 
 	mk_self_of(inst, &self);
 	cpus_read_lock();
-	ret = arch_multikernel_add_cpu(&self, cpu);
+	ret = arch_multikernel_park_cpu(&self, cpu);
 	cpus_read_unlock();
 	if (!ret)
 		ret = mk_move_ask(inst, MK_MSG_CPU_ADD, cpu);
@@ -113,7 +113,7 @@ static int mk_move_in(struct mk_instance *inst, unsigned int cpu)
 		return 0;
 	}
 	/* The instance may still bring it up: cancel, or ask for it back. */
-	if (ret == -ETIMEDOUT && !arch_multikernel_cancel_add(&self, cpu) &&
+	if (ret == -ETIMEDOUT && !arch_multikernel_cancel_park(&self, cpu) &&
 	    mk_move_ask(inst, MK_MSG_CPU_REMOVE, cpu)) {
 		pr_err("instance %d: CPU %u may run it: it stays the instance's\n",
 		       inst->id, cpu);
@@ -122,7 +122,7 @@ static int mk_move_in(struct mk_instance *inst, unsigned int cpu)
 	}
 
 	/* It may be on its way, parked, or woken and given up. */
-	err = mk_move_stop(inst, cpu);
+	err = mk_move_reclaim(inst, cpu);
 	if (err) {
 		cpumask_set_cpu(cpu, &inst->cpus);
 		return err;
@@ -143,7 +143,7 @@ static int mk_move_out(struct mk_instance *inst, unsigned int cpu)
 	if (ret)
 		return ret;
 	mk_doorbell_cpu_leaves(inst, cpu);
-	ret = mk_move_stop(inst, cpu);
+	ret = mk_move_reclaim(inst, cpu);
 	if (ret) {
 		cpumask_set_cpu(cpu, &inst->cpus);
 		return ret;
@@ -212,7 +212,7 @@ static int mk_guest_cpu_add(u32 hw_id)
 	int cpu, ret;
 
 	lock_device_hotplug();
-	cpu = arch_multikernel_cpu_add(hw_id);
+	cpu = arch_multikernel_register_cpu(hw_id);
 	unlock_device_hotplug();
 	if (cpu < 0)
 		return cpu;

@@ -102,7 +102,7 @@ int mk_instance_start(int id)
 		pr_err("instance %d: start on CPUs %*pbl failed: %d\n", id,
 		       cpumask_pr_args(&inst->cpus), ret);
 		/* CPUs that left may run its code: stop them, with proof. */
-		if (!mk_instance_stop_cpu(inst))
+		if (!mk_instance_reclaim_cpus(inst))
 			mk_instance_set_state(inst, MK_STATE_CRASHED);
 	} else {
 		pr_info("instance %d: started on CPUs %*pbl\n", id,
@@ -182,16 +182,16 @@ int mk_instance_kill(int id)
 }
 
 /**
- * mk_instance_stop_cpu - stop an instance's CPUs, with proof
+ * mk_instance_reclaim_cpus - stop an instance's CPUs, with proof
  * @inst: an executing instance; @inst->lock held
  *
  * A CPU that did not prove it stopped may still run the instance, so the
  * instance is lost: it keeps its CPUs and memory until a kill succeeds.
  * Every CPU is tried, whatever the others did.
  *
- * Return: 0, or as arch_multikernel_stop() for the first CPU that failed.
+ * Return: 0, or as arch_multikernel_reclaim_cpu() for the first CPU that failed.
  */
-int mk_instance_stop_cpu(struct mk_instance *inst)
+int mk_instance_reclaim_cpus(struct mk_instance *inst)
 {
 	unsigned int cpu;
 	int ret = 0, err;
@@ -211,7 +211,7 @@ int mk_instance_stop_cpu(struct mk_instance *inst)
 			/* As a CPU that never reached the stub: it runs on. */
 			err = -ETIMEDOUT;
 		else
-			err = arch_multikernel_stop(cpu);
+			err = arch_multikernel_reclaim_cpu(cpu);
 		if (err == -ETIMEDOUT)
 			pr_err("instance %d: CPU %u did not stop\n", inst->id, cpu);
 		else if (err)
@@ -235,7 +235,7 @@ int mk_instance_kill_locked(struct mk_instance *inst)
 	int ret;
 
 	lockdep_assert_held(&inst->lock);
-	ret = mk_instance_stop_cpu(inst);
+	ret = mk_instance_reclaim_cpus(inst);
 	if (!ret) {
 		mk_instance_set_state(inst, MK_STATE_STOPPED);
 		pr_info("instance %d: killed\n", inst->id);

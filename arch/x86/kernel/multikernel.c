@@ -239,7 +239,7 @@ unmap:
  * one did not get there in time, -EOPNOTSUPP for several CPUs on a host
  * with memory encryption, or the error of
  * multikernel_kick_ap().  On error, CPUs that left may still run the
- * instance's code: stop them with arch_multikernel_stop().
+ * instance's code: stop them with arch_multikernel_reclaim_cpu().
  */
 int arch_multikernel_start(const struct multikernel_self *self,
 			   struct kimage *image)
@@ -288,7 +288,7 @@ static void *mk_park_map(const struct multikernel_self *self)
 }
 
 /**
- * arch_multikernel_add_cpu - send a CPU to a running instance's park area
+ * arch_multikernel_park_cpu - send a CPU to a running instance's park area
  * @self: the instance
  * @cpu:  a CPU the instance owns, offline in the host
  *
@@ -302,10 +302,10 @@ static void *mk_park_map(const struct multikernel_self *self)
  * name it: more than MULTIKERNEL_CPUS_MAX CPUs), -EOPNOTSUPP (a host with
  * memory encryption), -ENOMEM, -EIO (it did not get there in time), or
  * the error of multikernel_kick_ap().  On error the CPU may have left the
- * host: stop it with arch_multikernel_stop().
+ * host: stop it with arch_multikernel_reclaim_cpu().
  */
-int arch_multikernel_add_cpu(const struct multikernel_self *self,
-			     unsigned int cpu)
+int arch_multikernel_park_cpu(const struct multikernel_self *self,
+			      unsigned int cpu)
 {
 	phys_addr_t pa = self->park_base;
 	void *area;
@@ -336,9 +336,9 @@ unmap:
 }
 
 /**
- * arch_multikernel_cancel_add - keep the instance from waking a CPU
+ * arch_multikernel_cancel_park - keep the instance from waking a CPU
  * @self: the instance
- * @cpu:  a CPU arch_multikernel_add_cpu() sent to it
+ * @cpu:  a CPU arch_multikernel_park_cpu() sent to it
  *
  * For a move the host gives up on: the CPU stays in the park loop, to be
  * stopped, unless the instance woke it first (one compare-and-exchange
@@ -347,8 +347,8 @@ unmap:
  * Return: true if the instance will never wake the CPU; false if it
  * woke it, or may have.
  */
-bool arch_multikernel_cancel_add(const struct multikernel_self *self,
-				 unsigned int cpu)
+bool arch_multikernel_cancel_park(const struct multikernel_self *self,
+				  unsigned int cpu)
 {
 	void *area = mk_park_map(self);
 	bool cancelled;
@@ -364,7 +364,7 @@ bool arch_multikernel_cancel_add(const struct multikernel_self *self,
 }
 
 /**
- * arch_multikernel_stop - stop an instance's CPU without its help
+ * arch_multikernel_reclaim_cpu - stop an instance's CPU without its help
  * @cpu: the instance's CPU
  *
  * INIT is not enough: a CPU in VMX root mode, or in SVM with GIF clear,
@@ -379,7 +379,7 @@ bool arch_multikernel_cancel_add(const struct multikernel_self *self,
  * reach the stub (it may still run the instance: reclaim nothing), or
  * another error of multikernel_kick_ap() (-EINVAL: the CPU is online).
  */
-int arch_multikernel_stop(unsigned int cpu)
+int arch_multikernel_reclaim_cpu(unsigned int cpu)
 {
 	int ret;
 
@@ -400,7 +400,7 @@ int arch_multikernel_stop(unsigned int cpu)
  * Sends INIT and waits for nothing (send_init_sequence() would wait
  * init_udelay between assert and de-assert): a CPU that takes it stops running the
  * instance there and then (a doorbell storm ends at once, not when the
- * monitor gets to it).  It proves nothing: arch_multikernel_stop() must
+ * monitor gets to it).  It proves nothing: arch_multikernel_reclaim_cpu() must
  * follow before anything is reclaimed.
  */
 void arch_multikernel_halt_now(unsigned int cpu)

@@ -201,7 +201,7 @@ static int mk_cpu_of(u32 apicid)
 }
 
 /**
- * arch_multikernel_cpu_add - make a CPU the host moved in present
+ * arch_multikernel_register_cpu - make a CPU the host moved in present
  * @hw_id: its APIC id
  *
  * Context: process context; the CPU device hotplug lock is held.
@@ -209,7 +209,7 @@ static int mk_cpu_of(u32 apicid)
  * Return: its CPU number, to bring up; -ENODEV (the boot record does not
  * name it), -EEXIST (it is ours already), or as arch_register_cpu().
  */
-int arch_multikernel_cpu_add(u32 hw_id)
+int arch_multikernel_register_cpu(u32 hw_id)
 {
 	unsigned int i;
 	int cpu, ret;

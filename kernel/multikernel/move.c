@@ -78,7 +78,8 @@ static int mk_move_reclaim(struct mk_instance *inst, unsigned int cpu)
 	arch_multikernel_halt_now(cpu);
 	local_irq_enable();
 	/* A fault (fail_multikernel_stop): as if CPU never reached the stub. */
-	ret = mk_should_fail_stop() ? -ETIMEDOUT : arch_multikernel_reclaim_cpu(cpu);
+	ret = mk_should_fail_stop() ? -ETIMEDOUT :
+	      arch_multikernel_reclaim_cpu(cpu);
 	cpus_read_unlock();
 	if (ret)
 		pr_err("instance %d: CPU %u did not stop: it stays the instance's\n",

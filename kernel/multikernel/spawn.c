@@ -189,7 +189,8 @@ int mk_instance_kill(int id)
  * instance is lost: it keeps its CPUs and memory until a kill succeeds.
  * Every CPU is tried, whatever the others did.
  *
- * Return: 0, or as arch_multikernel_reclaim_cpu() for the first CPU that failed.
+ * Return: 0, or as arch_multikernel_reclaim_cpu() for the first CPU that
+ * failed.
  */
 int mk_instance_reclaim_cpus(struct mk_instance *inst)
 {

@@ -171,11 +171,8 @@ static int __init mk_adopt_one(const struct mk_handover_instance *rec)
 
 	snprintf(inst->res_name, sizeof(inst->res_name),
 		 "Multikernel instance %d", inst->id);
-	inst->mem_res.name = inst->res_name;
-	inst->mem_res.start = inst->mem_base;
-	inst->mem_res.end = inst->mem_base + inst->mem_size - 1;
-	inst->mem_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
-	insert_resource(&iomem_resource, &inst->mem_res);
+	mk_pool_show(&inst->mem_res, inst->res_name, inst->mem_base,
+		     inst->mem_size);
 
 	ret = mk_sysfs_add_instance(inst);
 	if (!ret) {
@@ -185,15 +182,12 @@ static int __init mk_adopt_one(const struct mk_handover_instance *rec)
 	if (ret)
 		return ret;
 
-	/* Running, as it never stopped: what mk_instance_set_state() does. */
+	/* Running, as it never stopped, where it left its rings. */
 	inst->state = MK_STATE_RUNNING;
 	inst->beat = READ_ONCE(inst->comm->heartbeat);
 	inst->beat_time = ktime_get_boottime_ns();
 	WRITE_ONCE(inst->comm->host_epoch, inst->epoch);
-	WRITE_ONCE(peer->vsock_cid, inst->vsock_cid);
-	mk_peer_resume(peer, inst->comm, true, pos);
-	mk_doorbell_running(inst);
-	mk_channels_start(peer);
+	mk_instance_connect(inst, pos);
 	pr_info("instance %d: adopted, running on CPUs %*pbl\n", inst->id,
 		cpumask_pr_args(&inst->cpus));
 	return 0;

@@ -26,11 +26,8 @@ static int mk_comm_map(struct mk_instance *inst)
 	}
 	snprintf(inst->comm_res_name, sizeof(inst->comm_res_name),
 		 "Multikernel instance %d comm", inst->id);
-	inst->comm_res.name = inst->comm_res_name;
-	inst->comm_res.start = inst->comm_base;
-	inst->comm_res.end = inst->comm_base + MK_COMM_SIZE - 1;
-	inst->comm_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
-	insert_resource(&iomem_resource, &inst->comm_res);
+	mk_pool_show(&inst->comm_res, inst->comm_res_name, inst->comm_base,
+		     MK_COMM_SIZE);
 	return 0;
 }
 

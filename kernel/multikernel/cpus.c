@@ -84,6 +84,11 @@ static int mk_cpu_range(const char *s, size_t len, struct cpumask *cpus,
  * Return: 0; -EINVAL for bad syntax, a range that runs backwards or a CPU
  * named twice, -E2BIG for more than MULTIKERNEL_INSTANCE_CPUS CPUs,
  * -ENODEV for a CPU number the kernel cannot have.
+ *
+ * Not cpulist_parse(): that takes a CPU named twice and strides ("0-7:2/4")
+ * as well, and has one errno, -ERANGE, for a CPU beyond the mask.  An
+ * instance's list is an ABI of its own: each CPU once, at most
+ * MULTIKERNEL_INSTANCE_CPUS of them, and an errno for each mistake.
  */
 int mk_cpulist_parse(const char *list, struct cpumask *cpus)
 {

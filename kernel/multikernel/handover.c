@@ -78,7 +78,8 @@ int multikernel_host_kexec_check(void)
 	for (inst = mk_instance_next(NULL); inst;
 	     inst = mk_instance_next(inst)) {
 		mutex_lock(&inst->lock);
-		if (!inst->gone && mk_instance_executing(inst)) {
+		if (!inst->gone &&
+		    mk_state_executing(mk_instance_refresh(inst))) {
 			why = mk_handover_refusal(kexec_image);
 			if (!why && ++n > MK_HANDOVER_MAX)
 				why = "more instances run than one handover carries";
@@ -109,8 +110,7 @@ static void mk_handover_record(struct mk_handover *ho, struct mk_instance *inst)
 	int i;
 
 	/* Nothing uses the rings after this: the positions are final. */
-	mk_peer_detach(peer);
-	mk_channels_stop(peer);
+	mk_instance_disconnect(inst);
 
 	rec->id = inst->id;
 	rec->vsock_cid = inst->vsock_cid;

@@ -27,7 +27,8 @@ static int mk_instances_busy(const char *what)
 	for (inst = mk_instance_next(NULL); inst;
 	     inst = mk_instance_next(inst)) {
 		mutex_lock(&inst->lock);
-		busy = !inst->gone && mk_instance_executing(inst);
+		busy = !inst->gone &&
+		       mk_state_executing(mk_instance_refresh(inst));
 		mutex_unlock(&inst->lock);
 		if (busy) {
 			pr_warn("host %s refused: instance %d executes\n",
@@ -96,7 +97,7 @@ static bool mk_reboot_waiting(void)
 	     inst = mk_instance_next(inst)) {
 		mutex_lock(&inst->lock);
 		any |= !inst->gone && inst->host_down &&
-		       mk_instance_executing(inst);
+		       mk_state_executing(mk_instance_refresh(inst));
 		mutex_unlock(&inst->lock);
 	}
 	return any;
@@ -129,7 +130,7 @@ static int mk_reboot_notify(struct notifier_block *nb, unsigned long action,
 		mutex_lock(&inst->lock);
 		if (inst->gone) {
 			/* Handed over: it runs on. */
-		} else if (!mk_instance_executing(inst)) {
+		} else if (!mk_state_executing(mk_instance_refresh(inst))) {
 			if (inst->host_down)
 				pr_info("instance %d: stopped for the host's %s\n",
 					inst->id, what);

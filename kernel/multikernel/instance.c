@@ -93,11 +93,33 @@ int mk_instance_parse(const char *buf, int *id, struct cpumask *cpus, u64 *size)
 }
 EXPORT_SYMBOL_IF_KUNIT(mk_instance_parse);
 
-/* States in which the instance takes messages. */
-static bool mk_state_connected(enum mk_state state)
+/**
+ * mk_instance_connect - messages, the doorbell and every channel, for an
+ * instance that runs
+ * @inst: the instance; @inst->lock held
+ * @pos: per link, where a previous host kernel left the rings (adoption,
+ *       at a live update), or NULL for rings just reset
+ *
+ * Reaching running from a start, a restart or a recovery, and adoption,
+ * all connect here.
+ */
+void mk_instance_connect(struct mk_instance *inst,
+			 const struct mk_link_pos *pos)
 {
-	return state == MK_STATE_RUNNING || state == MK_STATE_STOPPING ||
-	       state == MK_STATE_HUNG;
+	WRITE_ONCE(inst->peer.vsock_cid, inst->vsock_cid);
+	mk_peer_resume(&inst->peer, inst->comm, true, pos);
+	mk_doorbell_running(inst);
+	mk_channels_start(&inst->peer);
+}
+
+/**
+ * mk_instance_disconnect - nothing flows between the host and @inst any more
+ * @inst: the instance; @inst->lock held
+ */
+void mk_instance_disconnect(struct mk_instance *inst)
+{
+	mk_peer_detach(&inst->peer);
+	mk_channels_stop(&inst->peer);
 }
 
 /*
@@ -117,33 +139,11 @@ void mk_instance_set_state(struct mk_instance *inst, enum mk_state state)
 	smp_store_release(&inst->state, state);
 	if (state == MK_STATE_CRASHED || state == MK_STATE_HUNG)
 		mk_recovery_crashed(inst);
-	if (!was && mk_state_connected(state)) {
-		WRITE_ONCE(inst->peer.vsock_cid, inst->vsock_cid);
-		mk_peer_attach(&inst->peer, inst->comm, true);
-		mk_doorbell_running(inst);
-		mk_channels_start(&inst->peer);
-	} else if (was && !mk_state_connected(state)) {
-		mk_peer_detach(&inst->peer);
-		mk_channels_stop(&inst->peer);
-	}
+	if (!was && mk_state_connected(state))
+		mk_instance_connect(inst, NULL);
+	else if (was && !mk_state_connected(state))
+		mk_instance_disconnect(inst);
 	sysfs_notify(&inst->kobj, NULL, "state");
-}
-
-/*
- * Whether the instance's CPU may be running its kernel, after taking what
- * the instance reported (mk_instance_refresh()).  Stopped and crashed
- * instances have parked and were reset: the host can take the CPU back
- * with INIT.  A lost instance's CPU may still run it.  Caller holds
- * @inst->lock.
- */
-bool mk_instance_executing(struct mk_instance *inst)
-{
-	mk_instance_refresh(inst);
-	return inst->state == MK_STATE_STARTING ||
-	       inst->state == MK_STATE_RUNNING ||
-	       inst->state == MK_STATE_STOPPING ||
-	       inst->state == MK_STATE_HUNG ||
-	       inst->state == MK_STATE_LOST;
 }
 
 /**
@@ -167,7 +167,7 @@ bool mk_instances_refresh(void)
 			continue;
 		}
 		if (!inst->gone)
-			any |= mk_instance_executing(inst);
+			any |= mk_state_executing(mk_instance_refresh(inst));
 		mutex_unlock(&inst->lock);
 	}
 	return any;
@@ -351,7 +351,7 @@ int mk_instance_set_cid(int id, u32 cid)
 	inst = mk_instance_lock(id);
 	if (!inst)
 		return -ENOENT;
-	if (mk_instance_executing(inst)) {
+	if (mk_state_executing(mk_instance_refresh(inst))) {
 		ret = -EBUSY;
 	} else {
 		mutex_lock(&mk_lock);
@@ -504,11 +504,8 @@ int mk_instance_create(int id, const struct cpumask *cpus, u64 size)
 	if (!ret) {
 		snprintf(inst->res_name, sizeof(inst->res_name),
 			 "Multikernel instance %d", id);
-		inst->mem_res.name = inst->res_name;
-		inst->mem_res.start = inst->mem_base;
-		inst->mem_res.end = inst->mem_base + size - 1;
-		inst->mem_res.flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
-		insert_resource(&iomem_resource, &inst->mem_res);
+		mk_pool_show(&inst->mem_res, inst->res_name, inst->mem_base,
+			     size);
 		ret = mk_sysfs_add_instance(inst);
 	}
 	if (!ret) {
@@ -545,7 +542,7 @@ int mk_instance_destroy(int id)
 	inst = mk_instance_lock_kexec(id);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);
-	if (mk_instance_executing(inst)) {
+	if (mk_state_executing(mk_instance_refresh(inst))) {
 		mk_instance_unlock(inst);
 		mk_kexec_unlock();
 		return -EBUSY;

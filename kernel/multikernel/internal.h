@@ -46,6 +46,8 @@ void mk_pool_destroy(struct mk_pool *pool);
 int mk_pool_alloc(struct mk_pool *pool, u64 size, phys_addr_t *base);
 int mk_pool_alloc_at(struct mk_pool *pool, phys_addr_t base, u64 size);
 void mk_pool_free(struct mk_pool *pool, phys_addr_t base, u64 size);
+void mk_pool_show(struct resource *res, const char *name, phys_addr_t base,
+		  u64 size);
 u64 mk_pool_free_bytes(struct mk_pool *pool);
 
 /* Instance ids are 1 .. MK_ID_MAX: they travel in kexec flag bits 32..47. */
@@ -62,6 +64,29 @@ enum mk_state {
 	MK_STATE_HUNG,		/* the kernel stopped its heartbeat */
 	MK_STATE_LOST,		/* its CPU did not stop: nothing reclaimed */
 };
+
+/*
+ * Whether an instance in @state may be running its kernel on its CPUs, as
+ * far as the host knows.  Stopped and crashed instances have parked and
+ * were reset: the host can take their CPUs back with INIT.  A lost
+ * instance's CPUs may still run it.  Take what the instance reported first
+ * (mk_instance_refresh()).
+ */
+static inline bool mk_state_executing(enum mk_state state)
+{
+	return state == MK_STATE_STARTING ||
+	       state == MK_STATE_RUNNING ||
+	       state == MK_STATE_STOPPING ||
+	       state == MK_STATE_HUNG ||
+	       state == MK_STATE_LOST;
+}
+
+/* States in which the instance takes messages. */
+static inline bool mk_state_connected(enum mk_state state)
+{
+	return state == MK_STATE_RUNNING || state == MK_STATE_STOPPING ||
+	       state == MK_STATE_HUNG;
+}
 
 struct mk_cdev;
 struct multikernel_msg;
@@ -337,11 +362,13 @@ void mk_instance_unlock(struct mk_instance *inst);
 struct mk_instance *mk_instance_lock_kexec(int id);
 struct mk_instance *mk_instance_next(struct mk_instance *prev);
 void mk_instance_set_state(struct mk_instance *inst, enum mk_state state);
-void mk_instance_refresh(struct mk_instance *inst);
+void mk_instance_connect(struct mk_instance *inst,
+			 const struct mk_link_pos *pos);
+void mk_instance_disconnect(struct mk_instance *inst);
+enum mk_state mk_instance_refresh(struct mk_instance *inst);
 bool mk_instances_refresh(void);
 struct multikernel_self;
 void mk_self_of(struct mk_instance *inst, struct multikernel_self *self);
-bool mk_instance_executing(struct mk_instance *inst);
 
 int mk_instance_start(int id);
 int mk_instance_stop(int id);

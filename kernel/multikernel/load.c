@@ -51,7 +51,7 @@ struct kimage **multikernel_kexec_dest(unsigned long flags, bool unload)
 	inst = mk_instance_lock(KEXEC_MK_ID_OF(flags));
 	if (!inst)
 		return ERR_PTR(-ENOENT);
-	if (mk_instance_executing(inst))
+	if (mk_state_executing(mk_instance_refresh(inst)))
 		dest = ERR_PTR(-EBUSY);
 	else if (!unload && (inst->image || inst->state != MK_STATE_EMPTY))
 		dest = ERR_PTR(-EBUSY);
@@ -108,7 +108,7 @@ void multikernel_kexec_done(unsigned long flags)
 	inst = mk_instance_lock(KEXEC_MK_ID_OF(flags));
 	if (!inst)
 		return;
-	if (!mk_instance_executing(inst)) {
+	if (!mk_state_executing(mk_instance_refresh(inst))) {
 		if (inst->image)
 			mk_pristine_save(inst);
 		else

@@ -122,8 +122,13 @@ static void mk_check_timeout(struct mk_instance *inst)
 /**
  * mk_instance_refresh - take what a started instance reported
  * @inst: the instance; @inst->lock held
+ *
+ * A stopped or crashed report makes the host take the CPUs back
+ * (INIT), once each CPU proves it parked.
+ *
+ * Return: @inst's state, the reports taken.
  */
-void mk_instance_refresh(struct mk_instance *inst)
+enum mk_state mk_instance_refresh(struct mk_instance *inst)
 {
 	u32 report;
 	int ret;
@@ -136,12 +141,12 @@ void mk_instance_refresh(struct mk_instance *inst)
 	case MK_STATE_HUNG:
 		break;
 	default:
-		return;
+		return inst->state;
 	}
 
 	if (READ_ONCE(inst->storm)) {
 		mk_check_storm(inst);
-		return;
+		return inst->state;
 	}
 	report = mk_comm_state(inst);
 	switch (report) {
@@ -155,18 +160,18 @@ void mk_instance_refresh(struct mk_instance *inst)
 		 */
 		ret = mk_instance_reclaim_cpus(inst);
 		if (ret)
-			return;
+			return inst->state;
 		if (report == MULTIKERNEL_INSTANCE_CRASHED)
 			pr_err("instance %d: crashed\n", inst->id);
 		mk_instance_set_state(inst, report == MULTIKERNEL_INSTANCE_CRASHED ?
 					    MK_STATE_CRASHED : MK_STATE_STOPPED);
-		return;
+		return inst->state;
 	case MULTIKERNEL_INSTANCE_RUNNING:
 		if (inst->state == MK_STATE_STARTING) {
 			inst->beat = READ_ONCE(inst->comm->heartbeat);
 			WRITE_ONCE(inst->beat_time, ktime_get_boottime_ns());
 			mk_instance_set_state(inst, MK_STATE_RUNNING);
-			return;
+			return inst->state;
 		}
 		mk_check_heartbeat(inst);
 		break;
@@ -174,4 +179,5 @@ void mk_instance_refresh(struct mk_instance *inst)
 		break;
 	}
 	mk_check_timeout(inst);
+	return inst->state;
 }

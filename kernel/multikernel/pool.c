@@ -266,6 +266,29 @@ void mk_pool_free(struct mk_pool *pool, phys_addr_t base, u64 size)
 EXPORT_SYMBOL_IF_KUNIT(mk_pool_free);
 
 /**
+ * mk_pool_show - show a range taken from the pool in /proc/iomem
+ * @res: the range's resource
+ * @name: its name there
+ * @base: its first byte
+ * @size: its length
+ *
+ * The pool hands out ranges that do not overlap, inside the pool's own
+ * resource, and nothing else inserts there: a conflict is a bug in the
+ * pool, which this warns of.  The range stays the instance's either way;
+ * only its line in /proc/iomem is missing, and release_resource() is not
+ * called for a resource that has no parent.
+ */
+void mk_pool_show(struct resource *res, const char *name, phys_addr_t base,
+		  u64 size)
+{
+	res->name = name;
+	res->start = base;
+	res->end = base + size - 1;
+	res->flags = IORESOURCE_BUSY | IORESOURCE_SYSTEM_RAM;
+	WARN_ON_ONCE(insert_resource(&iomem_resource, res));
+}
+
+/**
  * mk_pool_free_bytes - bytes of a pool not handed out
  * @pool: the pool
  *

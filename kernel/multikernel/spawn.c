@@ -173,7 +173,7 @@ int mk_instance_kill(int id)
 	inst = mk_instance_lock(id);
 	if (!inst)
 		return -ENOENT;
-	if (!mk_instance_executing(inst))
+	if (!mk_state_executing(mk_instance_refresh(inst)))
 		ret = -EINVAL;
 	else
 		ret = mk_instance_kill_locked(inst);

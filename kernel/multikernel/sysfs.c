@@ -375,8 +375,7 @@ static ssize_t heartbeat_age_ms_show(struct kobject *kobj,
 	enum mk_state state = smp_load_acquire(&inst->state);
 
 	/* Without the lock, which a CPU move holds for seconds. */
-	if (state == MK_STATE_RUNNING || state == MK_STATE_STOPPING ||
-	    state == MK_STATE_HUNG)
+	if (mk_state_connected(state))
 		age = (ktime_get_boottime_ns() - READ_ONCE(inst->beat_time)) /
 		      NSEC_PER_MSEC;
 	return sysfs_emit(buf, "%lld\n", age);

@@ -147,7 +147,7 @@ static int mk_wakeup_cpu(u32 apicid, unsigned long start_ip, unsigned int cpu)
 	ret = mk_wakeup_prepare();
 	if (ret)
 		return ret;
-	slot = mk_park_area + MK_PARK_SLOTS + (i - 1) * sizeof(*slot);
+	slot = mk_park_slot(mk_park_area, i - 1);
 	if (READ_ONCE(slot->apic_id) != apicid || !READ_ONCE(slot->parked))
 		return -EBUSY;
 

@@ -68,6 +68,35 @@ struct multikernel_msg {
 typedef void (*multikernel_msg_handler_t)(const struct multikernel_msg *msg,
 					  void *priv);
 
+/*
+ * The kernels' own message types, below MULTIKERNEL_MSG_USER_FIRST: one
+ * list for both kernels (Documentation/core-api/multikernel/protocol.rst).
+ */
+enum multikernel_msg_type {
+	/* Request; empty response. */
+	MULTIKERNEL_MSG_PING = 1,
+	/* Host to instance: power off. */
+	MULTIKERNEL_MSG_SHUTDOWN = 2,
+	/* Dropped on arrival (benchmark). */
+	MULTIKERNEL_MSG_SINK = 3,
+	/* Host to instance: ring this (u64). */
+	MULTIKERNEL_MSG_DOORBELL = 4,
+	/* Console bytes, both ways. */
+	MULTIKERNEL_MSG_CONSOLE = 5,
+	/*
+	 * Request: bring up this CPU (u32 hw id); the answer is an s32,
+	 * 0 or why not (-errno).
+	 */
+	MULTIKERNEL_MSG_CPU_ADD = 6,
+	/* Request: give back this CPU (u32 hw id); answered alike. */
+	MULTIKERNEL_MSG_CPU_REMOVE = 7,
+	/*
+	 * Request: the host kexecs; ring nothing.  Answered empty, once
+	 * the instance rings no more.
+	 */
+	MULTIKERNEL_MSG_HOST_AWAY = 8,
+};
+
 #ifdef CONFIG_MULTIKERNEL
 void __init multikernel_reserve_pool(void);
 
@@ -175,9 +204,6 @@ bool multikernel_link_done(struct multikernel_link *link);
 /* A link's largest message: it takes up to 17 ring slots. */
 #define MULTIKERNEL_LINK_MAX		(17 * MULTIKERNEL_MSG_MAX)
 bool multikernel_link_writable(struct multikernel_link *link);
-
-/* Kernel message types channels use (below MULTIKERNEL_MSG_USER_FIRST). */
-#define MULTIKERNEL_MSG_CONSOLE		5	/* console bytes, both ways */
 
 /* Called by the architecture's multikernel interrupt. */
 void multikernel_doorbell(void);

@@ -9,7 +9,7 @@
  * as it was: the same id, CPUs, memory, communication area and AF_VSOCK
  * address, running, its counters continued, its rings used where the old
  * host left them.  It gets a new doorbell interrupt and is told where to
- * ring (MK_MSG_DOORBELL); a new host epoch in its area tells it that its
+ * ring (a doorbell message); a new host epoch in its area tells it that its
  * connections to the old host are gone.
  *
  * The blob was written by the previous kernel, which root chose to run:

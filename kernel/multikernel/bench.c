@@ -28,7 +28,7 @@
 #include <linux/workqueue.h>
 
 #include "comm.h"
-#include "internal.h"
+#include "peer.h"
 
 #define MK_BENCH_OUT	2048
 
@@ -65,7 +65,7 @@ static ssize_t mk_bench_ping_spin(struct mk_peer *p, unsigned long timeout)
 	unsigned long end = jiffies + timeout;
 	int ret;
 
-	ret = mk_call_begin(p, &call, MK_MSG_PING, NULL, 0, timeout);
+	ret = mk_call_begin(p, &call, MULTIKERNEL_MSG_PING, NULL, 0, timeout);
 	while (!ret && !try_wait_for_completion(&call.done)) {
 		if (time_after(jiffies, end))
 			ret = -ETIMEDOUT;
@@ -79,7 +79,7 @@ static ssize_t mk_bench_ping(struct mk_peer *p, unsigned long timeout,
 {
 	if (spin)
 		return mk_bench_ping_spin(p, timeout);
-	return mk_peer_call(p, MK_MSG_PING, NULL, 0, NULL, 0, timeout);
+	return mk_peer_call(p, MULTIKERNEL_MSG_PING, NULL, 0, NULL, 0, timeout);
 }
 
 static int mk_bench_pings(struct mk_bench *b, bool spin)
@@ -128,7 +128,7 @@ static u64 mk_mbps(u64 bytes, u64 ns)
 static int mk_bench_stream(struct mk_bench *b, void *buf, u32 size,
 			   unsigned int n, u64 *ns)
 {
-	struct mk_msg_hdr hdr = { .type = MK_MSG_SINK, .len = size };
+	struct mk_msg_hdr hdr = { .type = MULTIKERNEL_MSG_SINK, .len = size };
 	unsigned int i;
 	ssize_t ret;
 	u64 t;
@@ -296,7 +296,8 @@ static int __init mk_bench_init(void)
 {
 	int ret;
 
-	ret = multikernel_register_handler(MK_MSG_SINK, mk_sink_handler, NULL);
+	ret = multikernel_register_handler(MULTIKERNEL_MSG_SINK,
+					   mk_sink_handler, NULL);
 	if (ret || mk_guest_peer())
 		return ret;
 	debugfs_create_file("bench", 0600, debugfs_create_dir("multikernel", NULL),

@@ -4,7 +4,7 @@
  * its response carries the cookie back (MK_MSG_RESPONSE), and the caller
  * waits for it with a timeout that covers the send too.  The in-kernel
  * API multikernel_call(), multikernel_reply() and multikernel_ping();
- * every kernel answers pings (MK_MSG_PING).
+ * every kernel answers pings (MULTIKERNEL_MSG_PING).
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -17,7 +17,7 @@
 #include <kunit/visibility.h>
 
 #include "comm.h"
-#include "internal.h"
+#include "peer.h"
 
 /* A response arrived: hand it to the call that waits for it, if any. */
 void mk_call_deliver(struct mk_peer *peer, const struct mk_msg_hdr *hdr,
@@ -190,7 +190,8 @@ int multikernel_ping(int peer, unsigned long timeout)
 {
 	ssize_t ret;
 
-	ret = multikernel_call(peer, MK_MSG_PING, NULL, 0, NULL, 0, timeout);
+	ret = multikernel_call(peer, MULTIKERNEL_MSG_PING, NULL, 0, NULL, 0,
+			       timeout);
 	return ret < 0 ? ret : 0;
 }
 
@@ -201,6 +202,7 @@ static void mk_ping_handler(const struct multikernel_msg *msg, void *priv)
 
 static int __init mk_msg_init(void)
 {
-	return multikernel_register_handler(MK_MSG_PING, mk_ping_handler, NULL);
+	return multikernel_register_handler(MULTIKERNEL_MSG_PING,
+					    mk_ping_handler, NULL);
 }
 core_initcall(mk_msg_init);

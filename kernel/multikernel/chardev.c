@@ -25,7 +25,7 @@
 #include <linux/uaccess.h>
 
 #include "comm.h"
-#include "internal.h"
+#include "peer.h"
 
 /*
  * Bytes of messages an open file may have waiting, a power of two: 64 of

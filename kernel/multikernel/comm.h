@@ -2,7 +2,7 @@
 /*
  * The communication area between the host and one instance: the wire
  * format both kernels agree on.  See "Wire format" in
- * Documentation/admin-guide/multikernel.rst.
+ * Documentation/core-api/multikernel/protocol.rst.
  *
  * The host carves the area from the pool next to the instance's memory
  * and passes its address in the boot record; it is not part of the
@@ -35,18 +35,6 @@
 
 /* Slots a message of a link may take: MULTIKERNEL_LINK_MAX bytes. */
 #define MK_CHAIN_MAX		(MULTIKERNEL_LINK_MAX / MULTIKERNEL_MSG_MAX)
-
-/* Message types of the kernels themselves (< MULTIKERNEL_MSG_USER_FIRST). */
-#define MK_MSG_PING		1	/* request; empty response */
-#define MK_MSG_SHUTDOWN		2	/* host to instance: power off */
-#define MK_MSG_SINK		3	/* dropped on arrival (benchmark) */
-#define MK_MSG_DOORBELL		4	/* host to instance: ring this (u64) */
-/* 5 is MULTIKERNEL_MSG_CONSOLE. */
-#define MK_MSG_CPU_ADD		6	/* request: bring up this CPU (u32 hw id) */
-#define MK_MSG_CPU_REMOVE	7	/* request: give back this CPU (u32 hw id) */
-/* Both are answered with an s32: 0, or why not (-errno). */
-#define MK_MSG_HOST_AWAY	8	/* request: the host kexecs; ring nothing */
-/* Answered empty, once the instance rings no more (handover.c). */
 
 /**
  * struct mk_msg_hdr - the header of one message in a ring slot

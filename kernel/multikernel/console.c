@@ -9,7 +9,7 @@
 #include <linux/init.h>
 
 #include "comm.h"
-#include "internal.h"
+#include "peer.h"
 
 static struct mk_console_ring *mk_con;
 

@@ -5,7 +5,7 @@
  * /proc/interrupts as "multikernel<id>", the operator picks the CPU that
  * takes it with /proc/irq/<irq>/smp_affinity (doorbell_irq says which
  * <irq>), and the instance is told where to ring when it moves
- * (MK_MSG_DOORBELL).
+ * (MULTIKERNEL_MSG_DOORBELL).
  *
  * A doorbell is worth something when it brings work: a message, room in
  * a ring, a state report.  An instance that rings more than
@@ -97,7 +97,7 @@ static void mk_doorbell_work(struct work_struct *work)
 						doorbell_work);
 	u64 doorbell = READ_ONCE(inst->doorbell);
 	struct mk_msg_hdr hdr = {
-		.type	= MK_MSG_DOORBELL,
+		.type	= MULTIKERNEL_MSG_DOORBELL,
 		.len	= sizeof(doorbell),
 	};
 

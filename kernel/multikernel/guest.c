@@ -25,7 +25,7 @@
 #include <linux/workqueue.h>
 
 #include "comm.h"
-#include "internal.h"
+#include "peer.h"
 
 static struct mk_comm *mk_comm;
 static int mk_self_id;
@@ -201,8 +201,8 @@ static void mk_guest_doorbell(const struct multikernel_msg *msg, void *priv)
 /*
  * The host is about to kexec into a new kernel, which will adopt us: ring
  * nothing from now on (the doorbell would hit a kernel that does not know
- * it), until the new host tells us where (MK_MSG_DOORBELL).  Messages wait
- * in the rings meanwhile.  The answer is rung to the old host first.
+ * it), until the new host tells us where (a doorbell message).  Messages
+ * wait in the rings meanwhile.  The answer is rung to the old host first.
  */
 static void mk_guest_host_away(const struct multikernel_msg *msg, void *priv)
 {
@@ -234,7 +234,7 @@ static int __init mk_guest_init(void)
 	strscpy(mk_comm->release, init_utsname()->release, MK_RELEASE_LEN);
 	/*
 	 * Where the host's doorbell is; read once: later we believe only
-	 * the host's MK_MSG_DOORBELL, not what else may write the area.
+	 * the host's doorbell message, not what else may write the area.
 	 */
 	mk_peer_init(&mk_host, MULTIKERNEL_HOST, READ_ONCE(mk_comm->doorbell));
 	mk_host.vsock_cid = READ_ONCE(mk_comm->vsock_cid);
@@ -248,11 +248,11 @@ static int __init mk_guest_init(void)
 	mk_heartbeat_tick(&mk_heartbeat);
 	atomic_notifier_chain_register(&panic_notifier_list, &mk_guest_panic_nb);
 	mk_console_start(&mk_comm->console);
-	return multikernel_register_handler(MK_MSG_SHUTDOWN, mk_guest_shutdown,
-					    NULL) ?:
-	       multikernel_register_handler(MK_MSG_DOORBELL, mk_guest_doorbell,
-					    NULL) ?:
-	       multikernel_register_handler(MK_MSG_HOST_AWAY,
+	return multikernel_register_handler(MULTIKERNEL_MSG_SHUTDOWN,
+					    mk_guest_shutdown, NULL) ?:
+	       multikernel_register_handler(MULTIKERNEL_MSG_DOORBELL,
+					    mk_guest_doorbell, NULL) ?:
+	       multikernel_register_handler(MULTIKERNEL_MSG_HOST_AWAY,
 					    mk_guest_host_away, NULL);
 }
 arch_initcall(mk_guest_init);

@@ -8,7 +8,7 @@
  * and the loaded kernel can adopt them: it was loaded with
  * kexec_file_load() with KHO on, its image says it adopts instances
  * (x86: XLF_MULTIKERNEL) and its command line names this pool.  Then the
- * reboot notifier asks each instance to ring nothing (MK_MSG_HOST_AWAY),
+ * reboot notifier asks each instance to ring nothing (host_away),
  * stops using its rings and records it in the "multikernel" KHO blob
  * (handover.h) for adopt.c in the next kernel.  Nothing of the instance
  * is touched: its CPUs, memory and communication area stay as they are.
@@ -27,7 +27,7 @@
 #include "handover.h"
 #include "internal.h"
 
-/* How long an instance has to answer a ping or MK_MSG_HOST_AWAY. */
+/* How long an instance has to answer a ping or MULTIKERNEL_MSG_HOST_AWAY. */
 #define MK_HANDOVER_ANSWER_MS	1000
 
 /* Why @image cannot adopt the instances, or NULL when it can. */
@@ -52,7 +52,7 @@ static const char *mk_handover_refusal(const struct kimage *image)
 /* Whether a running @inst answers a ping.  @inst->lock held. */
 static bool mk_handover_answers(struct mk_instance *inst)
 {
-	return mk_peer_call(&inst->peer, MK_MSG_PING, NULL, 0, NULL, 0,
+	return mk_peer_call(&inst->peer, MULTIKERNEL_MSG_PING, NULL, 0, NULL, 0,
 			    msecs_to_jiffies(MK_HANDOVER_ANSWER_MS)) >= 0;
 }
 
@@ -188,8 +188,8 @@ static int mk_handover_one(struct mk_handover **ho, struct mk_instance *inst,
 		*ho = mk_handover_blob();
 	if (!*ho)
 		return -ENOMEM;
-	ret = mk_peer_call(&inst->peer, MK_MSG_HOST_AWAY, NULL, 0, NULL, 0,
-			   msecs_to_jiffies(MK_HANDOVER_ANSWER_MS));
+	ret = mk_peer_call(&inst->peer, MULTIKERNEL_MSG_HOST_AWAY, NULL, 0,
+			   NULL, 0, msecs_to_jiffies(MK_HANDOVER_ANSWER_MS));
 	if (ret < 0) {
 		pr_warn("instance %d: not handed over: no answer (%zd)\n",
 			inst->id, ret);

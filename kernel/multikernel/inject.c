@@ -157,7 +157,7 @@ MODULE_PARM_DESC(boot_msgs, "messages an instance sends the host while it boots 
 /* Before the host sees us running: it must not lose these. */
 static void __init mk_inject_boot_msgs(struct mk_peer *host)
 {
-	struct mk_msg_hdr hdr = { .type = MK_MSG_SINK };
+	struct mk_msg_hdr hdr = { .type = MULTIKERNEL_MSG_SINK };
 	unsigned int i;
 	int ret = 0;
 

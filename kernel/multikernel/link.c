@@ -18,7 +18,7 @@
 #include <kunit/visibility.h>
 
 #include "comm.h"
-#include "internal.h"
+#include "peer.h"
 
 static LIST_HEAD(mk_channels);
 static DEFINE_MUTEX(mk_channels_lock);

@@ -4,9 +4,9 @@
  *
  * In: the host takes the CPU (offline in the host, owned by the
  * instance), sends it to the instance's park area, and asks the instance
- * to bring it up (MK_MSG_CPU_ADD).  Out: the host asks the instance to
- * take the CPU offline (MK_MSG_CPU_REMOVE), then stops it with proof and
- * brings it up in the host.  The instance answers 0 or -errno; to a
+ * to bring it up (cpu_add).  Out: the host asks the instance to take the
+ * CPU offline (cpu_remove), then stops it with proof and brings it up in
+ * the host.  The instance answers 0 or -errno; to a
  * request for a CPU it does not have, -ENODEV.  Whatever goes wrong, a
  * CPU that may still run the instance stays the instance's, and one that
  * was proven stopped is the host's: never both, never none.
@@ -52,7 +52,8 @@ static int mk_move_ask(struct mk_instance *inst, u32 type, unsigned int cpu)
 	n = mk_peer_call(&inst->peer, type, &hw_id, sizeof(hw_id), &answer,
 			 sizeof(answer), msecs_to_jiffies(MK_MOVE_TIMEOUT_MS));
 	if (n == sizeof(answer) &&
-	    (!answer || (type == MK_MSG_CPU_REMOVE && answer == -ENODEV)))
+	    (!answer ||
+	     (type == MULTIKERNEL_MSG_CPU_REMOVE && answer == -ENODEV)))
 		return 0;
 	if (n == -ETIMEDOUT) {
 		pr_err("instance %d: no answer about CPU %u in %u ms\n",
@@ -61,7 +62,8 @@ static int mk_move_ask(struct mk_instance *inst, u32 type, unsigned int cpu)
 	}
 	if (n == sizeof(answer))
 		pr_err("instance %d: refused to %s CPU %u: %d\n", inst->id,
-		       type == MK_MSG_CPU_ADD ? "take" : "give back", cpu, answer);
+		       type == MULTIKERNEL_MSG_CPU_ADD ? "take" : "give back",
+		       cpu, answer);
 	else
 		pr_err("instance %d: bad answer about CPU %u: %zd\n", inst->id,
 		       cpu, n);
@@ -107,7 +109,7 @@ static int mk_move_in(struct mk_instance *inst, unsigned int cpu)
 	ret = arch_multikernel_park_cpu(&self, cpu);
 	cpus_read_unlock();
 	if (!ret)
-		ret = mk_move_ask(inst, MK_MSG_CPU_ADD, cpu);
+		ret = mk_move_ask(inst, MULTIKERNEL_MSG_CPU_ADD, cpu);
 	if (!ret) {
 		cpumask_set_cpu(cpu, &inst->cpus);
 		pr_info("instance %d: CPU %u moved in\n", inst->id, cpu);
@@ -115,7 +117,7 @@ static int mk_move_in(struct mk_instance *inst, unsigned int cpu)
 	}
 	/* The instance may still bring it up: cancel, or ask for it back. */
 	if (ret == -ETIMEDOUT && !arch_multikernel_cancel_park(&self, cpu) &&
-	    mk_move_ask(inst, MK_MSG_CPU_REMOVE, cpu)) {
+	    mk_move_ask(inst, MULTIKERNEL_MSG_CPU_REMOVE, cpu)) {
 		pr_err("instance %d: CPU %u may run it: it stays the instance's\n",
 		       inst->id, cpu);
 		cpumask_set_cpu(cpu, &inst->cpus);
@@ -140,7 +142,7 @@ static int mk_move_out(struct mk_instance *inst, unsigned int cpu)
 		return -ENXIO;
 	if (cpu == inst->cpu)
 		return -EINVAL;
-	ret = mk_move_ask(inst, MK_MSG_CPU_REMOVE, cpu);
+	ret = mk_move_ask(inst, MULTIKERNEL_MSG_CPU_REMOVE, cpu);
 	if (ret)
 		return ret;
 	mk_doorbell_cpu_leaves(inst, cpu);
@@ -257,7 +259,7 @@ static void mk_guest_move_fn(struct work_struct *work)
 	unsigned int late;
 	s32 answer;
 
-	if (req->msg.type == MK_MSG_CPU_ADD)
+	if (req->msg.type == MULTIKERNEL_MSG_CPU_ADD)
 		answer = mk_guest_cpu_add(req->hw_id);
 	else
 		answer = mk_guest_cpu_remove(req->hw_id);
@@ -293,7 +295,9 @@ static int __init mk_guest_move_init(void)
 	mk_guest_move_wq = alloc_ordered_workqueue("multikernel_move", 0);
 	if (!mk_guest_move_wq)
 		return -ENOMEM;
-	return multikernel_register_handler(MK_MSG_CPU_ADD, mk_guest_move, NULL) ?:
-	       multikernel_register_handler(MK_MSG_CPU_REMOVE, mk_guest_move, NULL);
+	return multikernel_register_handler(MULTIKERNEL_MSG_CPU_ADD,
+					    mk_guest_move, NULL) ?:
+	       multikernel_register_handler(MULTIKERNEL_MSG_CPU_REMOVE,
+					    mk_guest_move, NULL);
 }
 device_initcall(mk_guest_move_init);

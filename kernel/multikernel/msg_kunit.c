@@ -49,7 +49,7 @@ static void mk_msg_test_exit(struct kunit *test)
 static void mk_send_full_ring(struct kunit *test)
 {
 	struct mk_msg_test *t = test->priv;
-	struct mk_msg_hdr hdr = { .type = MK_MSG_SINK };
+	struct mk_msg_hdr hdr = { .type = MULTIKERNEL_MSG_SINK };
 	unsigned long t0;
 
 	KUNIT_EXPECT_EQ(test, mk_peer_send(&t->peer, &hdr, NULL, 0), -EAGAIN);
@@ -68,8 +68,8 @@ static void mk_call_full_ring(struct kunit *test)
 	unsigned long t0 = jiffies;
 
 	/* The call's timeout covers its send. */
-	KUNIT_EXPECT_EQ(test, mk_peer_call(&t->peer, MK_MSG_PING, NULL, 0,
-					   NULL, 0, HZ / 10),
+	KUNIT_EXPECT_EQ(test, mk_peer_call(&t->peer, MULTIKERNEL_MSG_PING, NULL,
+					   0, NULL, 0, HZ / 10),
 			-ETIMEDOUT);
 	KUNIT_EXPECT_GE(test, jiffies - t0, HZ / 10);
 	KUNIT_EXPECT_LT(test, jiffies - t0, 2 * HZ);

@@ -20,7 +20,7 @@
 
 #include <kunit/visibility.h>
 
-#include "internal.h"
+#include "pool.h"
 
 struct mk_pool mk_host_pool;
 

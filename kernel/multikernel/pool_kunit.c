@@ -8,7 +8,7 @@
 #include <kunit/visibility.h>
 #include <linux/sizes.h>
 
-#include "internal.h"
+#include "pool.h"
 
 struct parse_case {
 	const char *arg;

@@ -141,7 +141,7 @@ int mk_instance_stop(int id)
 /* As mk_instance_stop(), for an instance; @inst->lock held. */
 int mk_instance_stop_locked(struct mk_instance *inst)
 {
-	struct mk_msg_hdr hdr = { .type = MK_MSG_SHUTDOWN };
+	struct mk_msg_hdr hdr = { .type = MULTIKERNEL_MSG_SHUTDOWN };
 
 	lockdep_assert_held(&inst->lock);
 	mk_instance_refresh(inst);

@@ -7,11 +7,12 @@
  * instance executes, unless every executing instance runs and answers,
  * and the loaded kernel can adopt them: it was loaded with
  * kexec_file_load() with KHO on, its image says it adopts instances
- * (x86: XLF_MULTIKERNEL) and its command line names this pool.  Then the
- * reboot notifier asks each instance to ring nothing (host_away),
- * stops using its rings and records it in the "multikernel" KHO blob
- * (handover.h) for adopt.c in the next kernel.  Nothing of the instance
- * is touched: its CPUs, memory and communication area stay as they are.
+ * (x86: XLF_MULTIKERNEL), its command line names this pool and it will
+ * run this kernel's paging mode (x86: no5lvl).  Then the reboot notifier
+ * asks each instance to ring nothing (host_away), stops using its rings
+ * and records it in the "multikernel" KHO blob (handover.h) for adopt.c
+ * in the next kernel.  Nothing of the instance is touched: its CPUs,
+ * memory and communication area stay as they are.
  */
 #define pr_fmt(fmt) "multikernel: " fmt
 
@@ -46,6 +47,8 @@ static const char *mk_handover_refusal(const struct kimage *image)
 	if (!mk_host_pool.size || image->mk_pool_size != mk_host_pool.size ||
 	    image->mk_pool_base != mk_host_pool.base)
 		return "the new kernel's command line does not name this pool";
+	if (image->mk_other_paging)
+		return "the new kernel would run another paging mode (no5lvl)";
 	return NULL;
 }
 

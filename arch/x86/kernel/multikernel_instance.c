@@ -31,6 +31,7 @@
 
 #include <asm/apic.h>
 #include <asm/bootparam.h>
+#include <asm/cmdline.h>
 #include <asm/i8259.h>
 #include <asm/init.h>
 #include <asm/mpspec.h>
@@ -150,6 +151,16 @@ static int mk_wakeup_cpu(u32 apicid, unsigned long start_ip, unsigned int cpu)
 	slot = mk_park_slot(mk_park_area, i - 1);
 	if (READ_ONCE(slot->apic_id) != apicid || !READ_ONCE(slot->parked))
 		return -EBUSY;
+	/*
+	 * A CR3 write keeps CR4.LA57: a CPU parked by a host of the other
+	 * paging mode (a live update that should have been refused) would
+	 * walk our page table with the wrong number of levels.
+	 */
+	if ((READ_ONCE(slot->cr4) ^ native_read_cr4()) & X86_CR4_LA57) {
+		pr_err("instance: CPU %u (APIC %#x) is parked in the other paging mode\n",
+		       cpu, apicid);
+		return -EINVAL;
+	}
 
 	WRITE_ONCE(slot->cr3, __pa(mk_wakeup_pgd));
 	WRITE_ONCE(slot->vector, (unsigned long)secondary_startup_64);
@@ -423,6 +434,10 @@ static void __init mk_after_early_params(void)
 		pr_warn("instance: pci= on the command line ignored: no PCI\n");
 	pci_probe = 0;
 #endif
+	/* The decompressor kept the host's mode (compressed/pgtable_64.c). */
+	if (pgtable_l5_enabled() &&
+	    cmdline_find_option_bool(boot_command_line, "no5lvl"))
+		pr_warn("instance: no5lvl ignored: the host runs 5-level paging\n");
 }
 
 /**

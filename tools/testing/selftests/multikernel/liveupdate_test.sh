@@ -164,7 +164,7 @@ counted() {
 
 case $phase in
 1)
-	ktap_set_plan 7
+	ktap_set_plan 8
 	mk_require_instances
 	if ! id=$(mk_spawn counter -s $cpus) || ! mk_wait_state "$id" running ||
 	   ! console_wait "$id" "mk-instance: services up"; then
@@ -195,6 +195,27 @@ case $phase in
 	refused "handover refused: a kernel that does not adopt instances" \
 		"the new kernel cannot adopt instances"
 	rm -f /tmp/noadopt.bzImage
+	# The same kernel in the other paging mode: the instance keeps the
+	# mode of the host that started it, and that host parks its CPUs in
+	# its own.  A 4-level host on a CPU with 5-level paging says no5lvl;
+	# without it, the CPU has no 5-level paging.
+	other=
+	no5lvl=0
+	for w in $(cat /proc/cmdline); do
+		if [ "$w" = no5lvl ]; then
+			no5lvl=1
+		else
+			other="${other:+$other }$w"
+		fi
+	done
+	grep -q '^flags.* la57' /proc/cpuinfo && other="$other no5lvl" && no5lvl=1
+	desc="handover refused: a kernel that would run the other paging mode"
+	if [ $no5lvl = 1 ]; then
+		kexec -s -l "$KERNEL" --append="$other" > /dev/null
+		refused "$desc" "the new kernel would run another paging mode"
+	else
+		ktap_test_skip "$desc (the CPU has no 5-level paging)"
+	fi
 	stalled "handover refused: an instance that does not answer" \
 		"it does not answer" running 60000
 	stalled "handover refused: an instance that is not running (hung)" \

@@ -97,17 +97,41 @@ else
 	ktap_test_skip "$desc (needs 3 CPUs)"
 fi
 
+# paging [ID]: "5-level" or "4-level", what the host (or instance ID,
+# once its services are up) runs; /proc/cpuinfo shows la57 only while
+# 5-level paging is on.
+paging() {
+	pg_cmd="grep -q '^flags.* la57' /proc/cpuinfo && echo 5-level || echo 4-level"
+	if [ -n "$1" ]; then
+		mk_inside "$1" "$pg_cmd"
+	else
+		eval "$pg_cmd"
+	fi
+}
+
 # Instance mode wins over the instance's command line, which nothing
 # verified: with acpi=force and pci=conf1 it still finds neither ACPI
-# tables nor PCI buses, and says that it ignored them.
-desc="acpi=, pci=, earlyprintk= and console=ttyS1 on an instance's command line are ignored"
+# tables nor PCI buses, and says that it ignored them.  It runs its
+# host's paging mode, whatever no5lvl says: switching would take the
+# host's memory below 1 MiB (on a 4-level host, a CPU with 5-level paging
+# makes an instance without no5lvl want to switch too).
+desc="acpi=, pci=, earlyprintk=, console=ttyS1 and no5lvl on an instance's command line are ignored"
 id=
-ignored="acpi=force pci=conf1 earlyprintk=serial,ttyS1 console=ttyS1"
+ignored="acpi=force pci=conf1 earlyprintk=serial,ttyS1 console=ttyS1 no5lvl"
+host_paging=$(paging)
+if [ "$host_paging" = 5-level ]; then
+	no5lvl="multikernel: instance: no5lvl ignored: the host runs 5-level paging"
+else
+	no5lvl=
+fi
 if id=$(mk_spawn idle -s "$cpu" "$ignored") &&
    mk_wait_state "$id" running &&
    console_has "$id" "multikernel: instance: acpi= on the command line ignored: no ACPI" &&
    console_has "$id" "multikernel: instance: pci= on the command line ignored: no PCI" &&
    console_has "$id" "multikernel: instance: earlyprintk= ignored: no multikernel_uart=" &&
+   { [ -z "$no5lvl" ] || console_has "$id" "$no5lvl"; } &&
+   console_wait "$id" "mk-instance: services up" &&
+   is paging "$(paging "$id")" "$host_paging" &&
    console_lacks "$id" "ACPI: RSDP" && console_lacks "$id" "ACPI: Core revision" &&
    console_lacks "$id" "PCI: Using configuration type" &&
    console_lacks "$id" "bootconsole [earlyser" && console_lacks "$id" "ttyS1 at I/O" &&

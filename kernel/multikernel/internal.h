@@ -199,6 +199,7 @@ int mk_instance_stop(int id);
 int mk_instance_stop_locked(struct mk_instance *inst);
 int mk_instance_kill(int id);
 int mk_instance_kill_locked(struct mk_instance *inst);
+int mk_instance_reclaim(struct mk_instance *inst, const struct cpumask *cpus);
 int mk_instance_reclaim_cpus(struct mk_instance *inst);
 
 /* The CPUs instances own (cpus.c). */

@@ -73,19 +73,11 @@ static int mk_move_ask(struct mk_instance *inst, u32 type, unsigned int cpu)
 /* Stop @cpu of @inst without its help, with proof; @inst->lock held. */
 static int mk_move_reclaim(struct mk_instance *inst, unsigned int cpu)
 {
-	int ret;
+	int ret = mk_instance_reclaim(inst, cpumask_of(cpu));
 
-	cpus_read_lock();
-	local_irq_disable();
-	arch_multikernel_halt_now(cpu);
-	local_irq_enable();
-	/* A fault (fail_multikernel_stop): as if CPU never reached the stub. */
-	ret = mk_should_fail_stop() ? -ETIMEDOUT :
-	      arch_multikernel_reclaim_cpu(cpu);
-	cpus_read_unlock();
 	if (ret)
-		pr_err("instance %d: CPU %u did not stop: it stays the instance's\n",
-		       inst->id, cpu);
+		pr_err("instance %d: CPU %u stays the instance's\n", inst->id,
+		       cpu);
 	return ret;
 }
 

@@ -182,17 +182,18 @@ int mk_instance_kill(int id)
 }
 
 /**
- * mk_instance_reclaim_cpus - stop an instance's CPUs, with proof
- * @inst: an executing instance; @inst->lock held
+ * mk_instance_reclaim - stop CPUs of an instance without its help
+ * @inst: the instance; @inst->lock held
+ * @cpus: the CPUs, its own or on their way in or out
  *
- * A CPU that did not prove it stopped may still run the instance, so the
- * instance is lost: it keeps its CPUs and memory until a kill succeeds.
- * Every CPU is tried, whatever the others did.
+ * Each CPU gets INIT, the startup IPIs to a host stub, INIT
+ * (arch_multikernel_reclaim_cpu()): it is the host's again only once it
+ * proved that it stopped.  Every CPU is tried, whatever the others did.
  *
  * Return: 0, or as arch_multikernel_reclaim_cpu() for the first CPU that
- * failed.
+ * failed, -ETIMEDOUT (a CPU that may still run the instance) first.
  */
-int mk_instance_reclaim_cpus(struct mk_instance *inst)
+int mk_instance_reclaim(struct mk_instance *inst, const struct cpumask *cpus)
 {
 	unsigned int cpu;
 	int ret = 0, err;
@@ -204,10 +205,10 @@ int mk_instance_reclaim_cpus(struct mk_instance *inst)
 	 * an interrupt to one that the host is taking back meanwhile.
 	 */
 	local_irq_disable();
-	for_each_cpu(cpu, &inst->cpus)
+	for_each_cpu(cpu, cpus)
 		arch_multikernel_halt_now(cpu);
 	local_irq_enable();
-	for_each_cpu(cpu, &inst->cpus) {
+	for_each_cpu(cpu, cpus) {
 		if (mk_should_fail_stop())
 			/* As a CPU that never reached the stub: it runs on. */
 			err = -ETIMEDOUT;
@@ -222,6 +223,23 @@ int mk_instance_reclaim_cpus(struct mk_instance *inst)
 			ret = err;
 	}
 	cpus_read_unlock();
+	return ret;
+}
+
+/**
+ * mk_instance_reclaim_cpus - stop an instance's CPUs, with proof
+ * @inst: an executing instance; @inst->lock held
+ *
+ * As mk_instance_reclaim() for all its CPUs.  A CPU that did not prove it
+ * stopped may still run the instance, so the instance is lost: it keeps
+ * its CPUs and memory until a kill succeeds.
+ *
+ * Return: as mk_instance_reclaim().
+ */
+int mk_instance_reclaim_cpus(struct mk_instance *inst)
+{
+	int ret = mk_instance_reclaim(inst, &inst->cpus);
+
 	if (ret == -ETIMEDOUT && inst->state != MK_STATE_LOST) {
 		pr_err("instance %d: lost: its CPUs and memory stay reserved\n",
 		       inst->id);

@@ -129,6 +129,21 @@ static int mk_wakeup_prepare(void)
 }
 
 /*
+ * The park slot of the CPU with APIC id @apicid: the boot record's order
+ * without the boot CPU, which has none.  -ENODEV for a CPU it does not
+ * name.
+ */
+static int mk_park_index(u32 apicid)
+{
+	unsigned int i;
+
+	for (i = 1; i < mk_setup.nr_possible; i++)
+		if (mk_setup.apic_ids[i] == apicid)
+			return i - 1;
+	return -ENODEV;
+}
+
+/*
  * apic->wakeup_secondary_cpu_64: wake a CPU the host parked for us (no
  * INIT or startup IPI; there is no real-mode trampoline for @start_ip).
  * It goes to secondary_startup_64() with the CPU number do_boot_cpu() put
@@ -138,17 +153,15 @@ static int mk_wakeup_cpu(u32 apicid, unsigned long start_ip, unsigned int cpu)
 {
 	struct mk_park_slot *slot;
 	unsigned int i;
-	int ret;
+	int n, ret;
 
-	for (i = 1; i < mk_setup.nr_possible; i++)
-		if (mk_setup.apic_ids[i] == apicid)
-			break;
-	if (i == mk_setup.nr_possible)
-		return -ENODEV;
+	n = mk_park_index(apicid);
+	if (n < 0)
+		return n;
 	ret = mk_wakeup_prepare();
 	if (ret)
 		return ret;
-	slot = mk_park_slot(mk_park_area, i - 1);
+	slot = mk_park_slot(mk_park_area, n);
 	if (READ_ONCE(slot->apic_id) != apicid || !READ_ONCE(slot->parked))
 		return -EBUSY;
 	/*
@@ -222,13 +235,9 @@ static int mk_cpu_of(u32 apicid)
  */
 int arch_multikernel_register_cpu(u32 hw_id)
 {
-	unsigned int i;
 	int cpu, ret;
 
-	for (i = 1; i < mk_setup.nr_possible; i++)
-		if (mk_setup.apic_ids[i] == hw_id)
-			break;
-	if (i >= mk_setup.nr_possible)
+	if (mk_park_index(hw_id) < 0)
 		return -ENODEV;
 	if (mk_cpu_of(hw_id) >= 0)
 		return -EEXIST;

@@ -158,7 +158,9 @@ pool_skips=(--skip 'no_pool.* # SKIP only without a pool'
 # on, and KASAN then takes a 5-level host's direct map for wild addresses
 # (README).  Their instances run 4-level too, whatever the CPU offers
 # (spawn_test.sh), and the live update refuses a 5-level next host
-# (liveupdate_test.sh); the plain boots keep 5-level paging.
+# (liveupdate_test.sh); the plain boots keep 5-level paging, and the
+# `anywhere` boot runs KUnit for it: the park tables' cases walk a
+# 5-level table there, and its instances start with them.
 debug_args="kasan.fault=report panic_on_warn=0 no5lvl"
 
 # The debug kernel runs every test but the two that need a machine of
@@ -182,7 +184,7 @@ fi
 # Where the pool lies matters only to the pool, the loads and a spawn.
 # It also leaves two instances running into the final reboot, which asks
 # both to stop and kills the one that does not within 5 s.
-launch anywhere mk.run=test kunit.enable=0 multikernel_pool=256M mk.final_instance=1 \
+launch anywhere mk.run=test multikernel_pool=256M mk.final_instance=1 \
 	mk.tests=pool_test,instance_test,load_test,spawn_test.sh
 # A halt, with two instances running into it.
 launch halt mk.run=test kunit.enable=0 multikernel_pool=512M@1G mk.final_instance=1 \
@@ -250,6 +252,7 @@ if [ $debug = 1 ]; then
 	fi
 fi
 if booted anywhere; then
+	kunit anywhere
 	ksft anywhere "${pool_skips[@]}" --skip '\(needs 4 CPUs and a pool of 264M\) # SKIP'
 	log_has anywhere "multikernel: pool reserved: "
 	log_has anywhere "mk-harness: instance 1 (idle) running into the reboot"
